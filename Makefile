@@ -1,0 +1,37 @@
+# `make test` and `make demo` work on a fresh clone: they build .venv from the pinned files
+# (requirements*.txt, resolved in constraints.txt) and reuse it until those files change.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)/tools
+
+.PHONY: test lint typecheck pytest sandbox sandbox-throughput clean
+
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt -c constraints.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+test: $(STAMP) lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+sandbox: $(STAMP)
+	$(BIN)/python -m xero_sandbox --port 8765 --seed 42 --tenants 2 --scale 1000 --auto-consent
+
+sandbox-throughput: $(STAMP)
+	$(BIN)/python tools/measure_sandbox_throughput.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,149 @@
+"""Rate limits and injected faults look to a client exactly as Xero's would."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import requests
+
+from tests.sandbox.conftest import SandboxClient
+
+CURRENCIES = "/api.xro/2.0/Currencies"
+
+
+def test_every_response_carries_the_limit_headers(client: SandboxClient,
+                                                  access_token: str) -> None:
+    first = client.api(CURRENCIES, access_token)
+    second = client.api(CURRENCIES, access_token)
+    assert first.headers["X-DayLimit-Remaining"] == "4999"
+    assert first.headers["X-MinLimit-Remaining"] == "59"
+    assert first.headers["X-AppMinLimit-Remaining"] == "9999"
+    assert second.headers["X-MinLimit-Remaining"] == "58"
+
+
+def test_minute_limit_429_and_rolling_window(client: SandboxClient, access_token: str) -> None:
+    client.admin("POST", "limits", json={"per_minute": 3})
+    for _ in range(3):
+        assert client.api(CURRENCIES, access_token).status_code == 200
+    refused = client.api(CURRENCIES, access_token)
+    assert refused.status_code == 429
+    assert refused.headers["X-Rate-Limit-Problem"] == "minute"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert refused.headers["X-MinLimit-Remaining"] == "0"
+    other_tenant = client.api(CURRENCIES, access_token, tenant=client.tenants[1])
+    assert other_tenant.status_code == 200  # limits are per organisation
+    client.admin("POST", "clock", json={"seconds": 61})
+    assert client.api(CURRENCIES, access_token).status_code == 200
+
+
+def test_day_limit_429_with_long_retry_after(client: SandboxClient, access_token: str) -> None:
+    client.admin("POST", "limits", json={"per_day": 2})
+    client.api(CURRENCIES, access_token)
+    client.admin("POST", "clock", json={"seconds": 600})
+    client.api(CURRENCIES, access_token)
+    refused = client.api(CURRENCIES, access_token)
+    assert refused.status_code == 429
+    assert refused.headers["X-Rate-Limit-Problem"] == "day"
+    assert refused.headers["X-DayLimit-Remaining"] == "0"
+    assert 85_000 < int(refused.headers["Retry-After"]) <= 86_400 - 600 + 1
+    client.admin("POST", "clock", json={"seconds": 86_400 - 600 + 1})
+    fresh = str(client.authorize()["access_token"])
+    assert client.api(CURRENCIES, fresh).status_code == 200
+
+
+def test_app_minute_limit_spans_tenants(client: SandboxClient, access_token: str) -> None:
+    client.admin("POST", "limits", json={"app_per_minute": 2})
+    client.api(CURRENCIES, access_token)
+    client.api(CURRENCIES, access_token, tenant=client.tenants[1])
+    refused = client.api(CURRENCIES, access_token, tenant=client.tenants[1])
+    assert refused.status_code == 429
+    assert refused.headers["X-AppMinLimit-Remaining"] == "0"
+
+
+def test_concurrent_limit(client: SandboxClient, access_token: str) -> None:
+    client.admin("POST", "limits", json={"concurrent": 2})
+    client.admin("POST", "faults", json={"kind": "slow", "rate": 1.0, "delay": 1.0,
+                                         "path": "Currencies"})
+    statuses: list[int] = []
+    problems: list[str] = []
+
+    def call() -> None:
+        reply = client.api(CURRENCIES, access_token)
+        statuses.append(reply.status_code)
+        problems.append(reply.headers.get("X-Rate-Limit-Problem", ""))
+
+    threads = [threading.Thread(target=call) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.05)
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 200, 429, 429]
+    assert problems.count("concurrent") == 2
+    assert client.admin("GET", "stats")["rate_limited"]["concurrent"] == 2
+
+
+@pytest.mark.parametrize(("kind", "status", "problem"), [
+    ("429_minute", 429, "minute"), ("429_day", 429, "day"), ("500", 500, None), ("503", 503, None),
+])
+def test_injected_fault_on_nth_call(client: SandboxClient, access_token: str, kind: str,
+                                    status: int, problem: str | None) -> None:
+    client.admin("POST", "faults", json={"kind": kind, "nth": 2})
+    assert client.api(CURRENCIES, access_token).status_code == 200
+    faulty = client.api(CURRENCIES, access_token)
+    assert faulty.status_code == status
+    assert faulty.headers.get("X-Rate-Limit-Problem") == problem
+    if problem:
+        assert int(faulty.headers["Retry-After"]) >= 1
+    assert client.api(CURRENCIES, access_token).status_code == 200
+    assert client.admin("GET", "stats")["faults_injected"] == {kind: 1}
+
+
+def test_dropped_connection(client: SandboxClient, access_token: str) -> None:
+    client.admin("POST", "faults", json={"kind": "drop", "nth": 1})
+    with pytest.raises(requests.ConnectionError):
+        client.api(CURRENCIES, access_token)
+    assert client.api(CURRENCIES, access_token).status_code == 200
+
+
+def test_dropped_token_response_is_the_lost_response(client: SandboxClient) -> None:
+    tokens = client.authorize()
+    client.admin("POST", "faults", json={"kind": "drop", "nth": 1, "target": "token"})
+    with pytest.raises(requests.ConnectionError):
+        client.token(grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    # The refresh happened server-side; within the grace period the old token still works.
+    retry = client.token(grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    assert retry.status_code == 200
+
+
+def test_fault_rate_is_repeatable(client: SandboxClient, access_token: str) -> None:
+    def run() -> list[int]:
+        client.sandbox.state.reset()
+        client.admin("POST", "faults", json={"kind": "500", "rate": 0.3})
+        return [client.api(CURRENCIES, access_token).status_code for _ in range(30)]
+
+    first = run()
+    assert first == run()
+    assert 3 <= first.count(500) <= 20
+
+
+@pytest.mark.parametrize("spec", [{"kind": "boom", "rate": 0.1}, {"kind": "500"},
+                                  {"kind": "500", "rate": 2}, {"kind": "500", "nth": 0},
+                                  {"kind": "500", "rate": 0.1, "colour": "red"}])
+def test_bad_fault_spec_is_refused(client: SandboxClient, spec: dict[str, object]) -> None:
+    reply = client.http.post(f"{client.url}/_sandbox/faults", json=spec, timeout=10)
+    assert reply.status_code == 400
+    assert reply.json()["error"]
+
+
+def test_stats_count_calls_per_tenant_and_endpoint(client: SandboxClient,
+                                                   access_token: str) -> None:
+    client.api(CURRENCIES, access_token)
+    client.api("/api.xro/2.0/Invoices", access_token, tenant=client.tenants[1])
+    client.api("/api.xro/2.0/Invoices", access_token, tenant=client.tenants[1])
+    stats = client.admin("GET", "stats")
+    assert stats["calls"] == {client.tenants[0]: {"Currencies": 1},
+                              client.tenants[1]: {"Invoices": 2}}
+    assert stats["tokens"]["issued"] == {"authorization_code": 1}

@@ -1,0 +1,180 @@
+"""The whole simulated Xero: organisations, identity, limits, faults and statistics.
+
+Everything the HTTP layer needs lives here, so tests can also drive the sandbox in-process.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from xero_sandbox import endpoints
+from xero_sandbox.activity import simulate_activity
+from xero_sandbox.clock import Clock
+from xero_sandbox.faults import Faults
+from xero_sandbox.generator import generate_organisation
+from xero_sandbox.identity import App, Identity
+from xero_sandbox.limits import Limits, RateLimiter
+from xero_sandbox.store import Organisation
+
+ALL_SCOPES = (
+    "openid", "profile", "email", "offline_access",
+    "accounting.settings", "accounting.settings.read",
+    "accounting.contacts", "accounting.contacts.read",
+    "accounting.transactions", "accounting.transactions.read",
+    "accounting.invoices", "accounting.invoices.read",
+    "accounting.payments", "accounting.payments.read",
+    "accounting.banktransactions", "accounting.banktransactions.read",
+    "accounting.manualjournals", "accounting.manualjournals.read",
+    "accounting.journals.read", "accounting.reports.read",
+    "payroll.employees", "payroll.employees.read",
+)
+ORGANISATION_NAMES = (
+    "Kōwhai Coffee Roasters Ltd", "Müller & Söhne GmbH", "Harbour Bridge Joinery Pty",
+    "O'Neill's Bakery & Café", "Bright Sparks Electrical", "Ōtautahi Outdoor Co",
+    "Thames Valley Analytics", "Maple Leaf Logistics Inc",
+)
+
+
+@dataclass
+class SandboxConfig:
+    """How a sandbox is seeded and which apps it knows."""
+
+    seed: int = 42
+    tenants: int = 2
+    scale: int = 1000
+    auto_consent: bool = False
+    client_id: str = "sandbox-client-id"
+    client_secret: str = "sandbox-client-secret"  # noqa: S105 - a documented test credential
+    custom_client_id: str = "sandbox-custom-client-id"
+    custom_client_secret: str = "sandbox-custom-client-secret"  # noqa: S105
+    app_name: str = "Xero Sync Sandbox App"
+    access_token_ttl: int = 1800
+    limits: Limits = field(default_factory=Limits)
+
+
+@dataclass
+class Stats:
+    """What clients did, for tests and benchmarks to count calls against."""
+
+    calls: Counter[tuple[str, str]] = field(default_factory=Counter)  # (tenant, endpoint)
+    statuses: Counter[int] = field(default_factory=Counter)
+    rate_limited: Counter[str] = field(default_factory=Counter)
+    identity: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record_call(self, tenant_id: str, endpoint: str) -> None:
+        """Count a call that reached an endpoint for an organisation."""
+        with self.lock:
+            self.calls[(tenant_id, endpoint)] += 1
+
+    def count_429(self, problem: str) -> None:
+        """Count a 429, by which limit (or injected fault) refused the call."""
+        with self.lock:
+            self.rate_limited[problem] += 1
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON-ready snapshot."""
+        with self.lock:
+            per_tenant: dict[str, dict[str, int]] = {}
+            for (tenant, name), count in sorted(self.calls.items()):
+                per_tenant.setdefault(tenant, {})[name] = count
+            return {
+                "calls": per_tenant,
+                "calls_total": sum(self.calls.values()),
+                "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+                "rate_limited": dict(self.rate_limited),
+                "identity": dict(self.identity),
+            }
+
+
+def tenant_ids(seed: int, count: int) -> list[str]:
+    """Stable organisation ids: the same seed always names the same tenants."""
+    rng = random.Random(f"tenants-{seed}")  # noqa: S311 - ids, not secrets
+    return [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(count)]
+
+
+class SandboxState:
+    """The simulated Xero, independent of HTTP."""
+
+    def __init__(self, config: SandboxConfig) -> None:
+        self.config = config
+        self.clock = Clock()
+        self.tenant_names = {
+            tenant_id: ORGANISATION_NAMES[index % len(ORGANISATION_NAMES)]
+            for index, tenant_id in enumerate(tenant_ids(config.seed, config.tenants))
+        }
+        self._initial_limits = replace(config.limits)
+        self._initial_ttl = config.access_token_ttl
+        self.identity = Identity(self.clock, self.tenant_names)
+        self.identity.access_token_ttl = config.access_token_ttl
+        self.limiter = RateLimiter(self.clock, replace(config.limits))
+        self.faults = Faults(config.seed)
+        self.stats = Stats()
+        self.organisations: dict[str, Organisation] = {}
+        self._register_apps()
+        self.load_data()
+
+    def _register_apps(self) -> None:
+        config = self.config
+        self.identity.register(App(config.client_id, config.client_secret, config.app_name))
+        first_tenant = next(iter(self.tenant_names))
+        self.identity.register(App(
+            config.custom_client_id, config.custom_client_secret, config.app_name,
+            custom_tenant=first_tenant,
+            custom_scopes=tuple(s for s in ALL_SCOPES if s.startswith(("accounting", "payroll"))),
+        ))
+
+    def load_data(self) -> None:
+        """(Re)generate every organisation's records from the seed."""
+        served = endpoints.served()
+        organisations = {}
+        for index, (tenant_id, name) in enumerate(self.tenant_names.items()):
+            data = generate_organisation(self.config.seed, index, tenant_id, name,
+                                         self.config.scale)
+            organisations[tenant_id] = Organisation(
+                tenant_id, name, data, served, seed=self.config.seed * 1000 + index
+            )
+        self.organisations = organisations
+
+    def reset(self, *, identity: bool = False, clock: bool = False) -> None:
+        """Back to the seeded state: data, limits, token lifetime, faults and statistics."""
+        self.load_data()
+        self.limiter.reset()
+        self.limiter.limits = replace(self._initial_limits)
+        self.config.access_token_ttl = self._initial_ttl
+        self.faults.reset()
+        self.stats = Stats()
+        if clock:
+            self.clock.reset()
+        if identity:
+            self.identity = Identity(self.clock, self.tenant_names)
+            self._register_apps()
+        self.identity.access_token_ttl = self._initial_ttl
+
+    def simulate(self, intensity: int, tenant: str | None = None) -> dict[str, Any]:
+        """Let each organisation's users work for a while (see activity.py)."""
+        reports = {}
+        for tenant_id, organisation in self.organisations.items():
+            if tenant and tenant != tenant_id:
+                continue
+            with organisation.lock:
+                report = simulate_activity(organisation.data, organisation.activity_random,
+                                           self.clock.now_ms(), intensity)
+                organisation.invalidate()
+            reports[tenant_id] = {
+                "created": report.created, "updated": report.updated,
+                "hard_deleted": report.hard_deleted, "silent": report.silent,
+            }
+        return reports
+
+    def truth(self, tenant: str, key: str) -> list[dict[str, Any]]:
+        """Every stored record of one object for one tenant, at full detail."""
+        organisation = self.organisations[tenant]
+        with organisation.lock:
+            endpoint = organisation.endpoints[key]
+            return list(organisation.ordered(endpoint))

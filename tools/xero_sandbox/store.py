@@ -1,0 +1,209 @@
+"""Each organisation's records, and the list/get semantics Xero applies to them.
+
+Records are kept in wire form (PascalCase, ``/Date(...)/`` strings) at full detail; a list
+response strips what Xero leaves out (line items unless paging, archived contacts unless asked,
+and so on) as the endpoint table says.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from xero_sandbox import msdate
+from xero_sandbox.endpoints import Endpoint
+from xero_sandbox.query import compile_order, compile_where
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+JOURNALS_PER_CALL = 100
+PAYMENT_SOURCE_TYPES = frozenset({
+    "ACCRECPAYMENT", "ACCPAYPAYMENT", "ARCREDITPAYMENT", "APCREDITPAYMENT", "CASHREC", "CASHPAID",
+    "ARPREPAYMENT", "APPREPAYMENT", "AROVERPAYMENT", "APOVERPAYMENT", "TRANSFER",
+})
+_SUMMARY_DROPS = ("Payments", "CreditNotes", "Prepayments", "Overpayments", "Addresses", "Phones")
+
+Record = dict[str, Any]
+
+
+@dataclass
+class ListQuery:
+    """What a list request asked for, already decoded from query string and headers."""
+
+    page: int | None = None
+    page_size: int | None = None
+    offset: int | None = None
+    modified_since_ms: int | None = None
+    where: str | None = None
+    order: str | None = None
+    include_archived: bool = False
+    include_deleted: bool = False
+    summary_only: bool = False
+    payments_only: bool = False
+    filters: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class ListResult:
+    """The records of one response and, where Xero pages by page number, the pagination."""
+
+    records: list[Record]
+    pagination: dict[str, int] | None = None
+
+
+def updated_ms(record: Record, endpoint: Endpoint) -> int:
+    """The instant If-Modified-Since compares against (0 when the object has none)."""
+    if not endpoint.updated_field:
+        return 0
+    value = record.get(endpoint.updated_field)
+    parsed = msdate.parse_ms(value) if isinstance(value, str) else None
+    return parsed if parsed is not None else 0
+
+
+class Organisation:
+    """One tenant: its records by collection and id, and a lock for consistent reads."""
+
+    def __init__(self, tenant_id: str, name: str, data: dict[str, list[Record]],
+                 endpoints: list[Endpoint], seed: int) -> None:
+        self.tenant_id = tenant_id
+        self.name = name
+        self.endpoints = {endpoint.key: endpoint for endpoint in endpoints}
+        self.data: dict[str, dict[str, Record]] = {}
+        for key, endpoint in self.endpoints.items():
+            self.data[key] = {str(r[endpoint.id_field]): r for r in data.get(key, [])}
+        self.activity_random = random.Random(seed)  # noqa: S311 - simulation, not security
+        self.lock = threading.RLock()
+        self._ordered: dict[str, list[Record]] = {}
+
+    def invalidate(self) -> None:
+        """Forget cached orderings after records changed."""
+        self._ordered.clear()
+
+    def ordered(self, endpoint: Endpoint) -> list[Record]:
+        """Records in Xero's default order: UpdatedDateUTC ascending, Journals by number."""
+        cached = self._ordered.get(endpoint.key)
+        if cached is None:
+            records = list(self.data[endpoint.key].values())
+            if endpoint.offset_paged:
+                records.sort(key=lambda r: int(r["JournalNumber"]))
+            elif endpoint.updated_field:
+                records.sort(key=lambda r: (updated_ms(r, endpoint), str(r[endpoint.id_field])))
+            cached = self._ordered[endpoint.key] = records
+        return cached
+
+    def get(self, endpoint: Endpoint, identifier: str) -> Record | None:
+        """A record by id (GUIDs case-insensitively) or by the endpoint's second key."""
+        records = self.data[endpoint.key]
+        found = records.get(identifier) or records.get(identifier.lower())
+        if found is None:
+            found = _scan(records.values(), endpoint, identifier)
+        if found is None or _status(found, endpoint) in endpoint.never_listed_statuses:
+            return None
+        return found
+
+    def list(self, endpoint: Endpoint, query: ListQuery) -> ListResult:
+        """Apply Xero's list semantics: visibility, If-Modified-Since, filters, order, paging."""
+        records = [r for r in self.ordered(endpoint) if _visible(r, endpoint, query)]
+        if query.modified_since_ms is not None and endpoint.if_modified_since:
+            since_second = query.modified_since_ms // 1000
+            records = [r for r in records if updated_ms(r, endpoint) // 1000 >= since_second]
+        records = [r for r in records if _matches_filters(r, query.filters, endpoint)]
+        if query.where and endpoint.where:
+            predicate = compile_where(query.where)
+            records = [r for r in records if predicate(r)]
+        if query.order and endpoint.order:
+            records = compile_order(query.order)(records)
+        if endpoint.offset_paged:
+            return _journal_batch(records, query)
+        if query.page is not None and endpoint.paged:
+            return _page(records, endpoint, query)
+        return ListResult([shape(r, endpoint, False, query.summary_only) for r in records])
+
+
+def shape(record: Record, endpoint: Endpoint, detail: bool, summary: bool = False) -> Record:
+    """The record as a response carries it: detail-only collections dropped from summaries."""
+    drops: tuple[str, ...] = () if detail else endpoint.detail_fields
+    if summary:
+        drops = drops + endpoint.detail_fields + _SUMMARY_DROPS
+    if not drops:
+        return record
+    return {key: value for key, value in record.items() if key not in drops}
+
+
+def _page(records: list[Record], endpoint: Endpoint, query: ListQuery) -> ListResult:
+    """Page-number paging: 100 by default, ``pageSize`` up to 1000 where Xero accepts it."""
+    size = DEFAULT_PAGE_SIZE
+    if endpoint.page_size and query.page_size is not None:
+        size = min(max(query.page_size, 1), MAX_PAGE_SIZE)
+    page = max(query.page or 1, 1)
+    chunk = records[(page - 1) * size: page * size]
+    shaped = [shape(r, endpoint, True, query.summary_only) for r in chunk]
+    if not endpoint.page_size:
+        return ListResult(shaped)
+    pagination = {
+        "page": page, "pageSize": size, "pageCount": math.ceil(len(records) / size),
+        "itemCount": len(records),
+    }
+    return ListResult(shaped, pagination)
+
+
+def _journal_batch(records: list[Record], query: ListQuery) -> ListResult:
+    """Journals: the next 100 with JournalNumber greater than ``offset``, oldest first."""
+    offset = query.offset or 0
+    batch = []
+    for record in records:
+        if int(record["JournalNumber"]) <= offset:
+            continue
+        if query.payments_only and record.get("SourceType") not in PAYMENT_SOURCE_TYPES:
+            continue
+        batch.append(record)
+        if len(batch) == JOURNALS_PER_CALL:
+            break
+    return ListResult(batch)
+
+
+def _status(record: Record, endpoint: Endpoint) -> str | None:
+    value = record.get(endpoint.status_field)
+    return value if isinstance(value, str) else None
+
+
+def _visible(record: Record, endpoint: Endpoint, query: ListQuery) -> bool:
+    """Hidden statuses need their include flag; never-listed ones are never returned."""
+    status = _status(record, endpoint)
+    if status in endpoint.never_listed_statuses:
+        return False
+    if status in endpoint.hidden_statuses:
+        return query.include_archived if endpoint.include_archived else query.include_deleted
+    return True
+
+
+def _field(record: Record, path: str) -> Any:
+    value: Any = record
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _matches_filters(record: Record, filters: dict[str, list[str]], endpoint: Endpoint) -> bool:
+    """Explicit list filters (``IDs``, ``Statuses``, ``ContactID``...): any listed value."""
+    for param, wanted in filters.items():
+        path = endpoint.extra_filters[param]
+        value = _field(record, path)
+        if value is None or str(value).lower() not in {w.lower() for w in wanted}:
+            return False
+    return True
+
+
+def _scan(records: Any, endpoint: Endpoint, identifier: str) -> Record | None:
+    lowered = identifier.lower()
+    keys = [endpoint.id_field] + ([endpoint.alt_key] if endpoint.alt_key else [])
+    for record in records:
+        for key in keys:
+            value = record.get(key)
+            if value is not None and str(value).lower() == lowered:
+                return record
+    return None
+
