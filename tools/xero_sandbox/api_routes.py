@@ -15,12 +15,20 @@ from typing import TYPE_CHECKING, Any
 
 from xero_sandbox import endpoints, msdate, xmlrender
 from xero_sandbox.endpoints import Endpoint
-from xero_sandbox.http import Reply, api_exception, json_reply, not_found, problem, text_reply
+from xero_sandbox.http import (
+    Reply,
+    api_exception,
+    encode_json,
+    json_reply,
+    not_found,
+    problem,
+    text_reply,
+)
 from xero_sandbox.identity import AccessToken
 from xero_sandbox.oauth_routes import _expired_detail
 from xero_sandbox.query import QueryParseError
 from xero_sandbox.request import Request
-from xero_sandbox.store import ListQuery, Organisation, shape
+from xero_sandbox.store import ListQuery, ListResult, Organisation, View, shape
 
 if TYPE_CHECKING:
     from xero_sandbox.faults import FaultRule
@@ -121,39 +129,43 @@ def _serve(state: SandboxState, request: Request, access: AccessToken, tenant_id
     organisation = state.organisations[tenant_id]
     try:
         with organisation.lock:
-            payload = _payload(organisation, request, endpoint, rest)
-            if payload is None:
+            result = _result(organisation, request, endpoint, rest)
+            if result is None:
                 return not_found()
-            envelope = _envelope(state, access, endpoint.key, payload)
-            return _render(request, envelope)
+            head = _envelope(state, access)
+            if result.pagination is not None:
+                head["pagination"] = result.pagination
+            return _render(request, organisation, endpoint, head, result)
     except QueryParseError as error:
         return api_exception(400, 16, "QueryParseException", str(error))
 
 
-def _payload(organisation: Organisation, request: Request, endpoint: Endpoint,
-             rest: list[str]) -> dict[str, Any] | None:
+def _result(organisation: Organisation, request: Request, endpoint: Endpoint,
+            rest: list[str]) -> ListResult | None:
+    """The records to answer with: one by id (full detail), or a list by Xero's rules."""
     if rest:
         record = organisation.get(endpoint, rest[0])
-        return None if record is None else {endpoint.key: [shape(record, endpoint, True)]}
-    result = organisation.list(endpoint, list_query(request, endpoint))
-    payload: dict[str, Any] = {endpoint.key: result.records}
-    if result.pagination is not None:
-        payload = {"pagination": result.pagination, **payload}
-    return payload
+        return None if record is None else ListResult([record], View())
+    return organisation.list(endpoint, list_query(request, endpoint))
 
 
-def _envelope(state: SandboxState, access: AccessToken, key: str,
-              payload: dict[str, Any]) -> dict[str, Any]:
+def _envelope(state: SandboxState, access: AccessToken) -> dict[str, Any]:
     app = state.identity.apps[access.client_id]
     return {"Id": str(uuid.uuid4()), "Status": "OK", "ProviderName": app.name,
-            "DateTimeUTC": f"/Date({state.clock.now_ms()})/", **payload}
+            "DateTimeUTC": f"/Date({state.clock.now_ms()})/"}
 
 
-def _render(request: Request, envelope: dict[str, Any]) -> Reply:
-    headers = {"Xero-Correlation-Id": envelope["Id"]}
+def _render(request: Request, organisation: Organisation, endpoint: Endpoint,
+            head: dict[str, Any], result: ListResult) -> Reply:
+    """JSON from each record's cached encoding (the hot path), or XML for other clients."""
+    headers = {"Xero-Correlation-Id": head["Id"]}
     if request.wants_json():
-        return json_reply(200, envelope, headers)
-    return Reply(200, xmlrender.render(envelope), "text/xml; charset=utf-8", headers)
+        items = ",".join(organisation.encoded(endpoint, r, result.view) for r in result.records)
+        body = f'{encode_json(head)[:-1]},"{endpoint.key}":[{items}]}}'
+        return Reply(200, body.encode("utf-8"), headers=headers)
+    shaped = [shape(r, endpoint, result.view) for r in result.records]
+    return Reply(200, xmlrender.render({**head, endpoint.key: shaped}),
+                 "text/xml; charset=utf-8", headers)
 
 
 def list_query(request: Request, endpoint: Endpoint) -> ListQuery:

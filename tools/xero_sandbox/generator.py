@@ -13,6 +13,7 @@ rules that keep documents, payments and journals consistent; ``activity.py`` reu
 
 from __future__ import annotations
 
+import bisect
 import copy
 import functools
 import itertools
@@ -451,7 +452,8 @@ class Books:
         system = {a["SystemAccount"]: c for c, a in active.items() if a.get("SystemAccount")}
         self.ar, self.ap = system["DEBTORS"], system["CREDITORS"]
         self.tax_account, self.fx_account = system["GST"], system["REALISEDCURRENCYGAIN"]
-        banks = [c for c, a in active.items() if a["Type"] == "BANK"]
+        banks = [c for c, a in active.items()
+                 if a["Type"] == "BANK" and a.get("BankAccountType", "BANK") == "BANK"]
         self.banks = [c for c in banks if _currency_of(active[c], self.base) == self.base]
         self.foreign_banks = [c for c in banks if _currency_of(active[c], self.base) != self.base]
         plain = {c: a for c, a in active.items() if not a.get("SystemAccount")}
@@ -529,7 +531,7 @@ class Books:
         if rng.random() < 0.15 and self.side_taxes[side]:
             tax_type = rng.choice(self.side_taxes[side])
         text = rng.choice(_SALES_TEXT if side == "sales" else _PURCHASE_TEXT)
-        return code, tax_type, text, self._price()
+        return code, tax_type, text, self.price()
 
     def _quantity(self) -> float:
         """Mostly whole units, sometimes fractions up to 4 dp (hours, kilograms)."""
@@ -540,7 +542,7 @@ class Books:
             return round(self.rng.uniform(0.25, 20), 2)
         return round(self.rng.uniform(0.1, 5), 4)
 
-    def _price(self) -> float:
+    def price(self) -> float:
         """A unit price, skewed like real price lists; a few carry 4 dp (unitdp=4)."""
         price = min(max(self.rng.lognormvariate(4.0, 1.1), 1.0), 20000.0)
         return round(price, 4 if self.rng.random() < 0.05 else 2)
@@ -1171,7 +1173,7 @@ _EXTRAS = {
 def _pick(rng: random.Random, table: tuple[tuple[str, float], ...]) -> str:
     """A weighted choice from (value, weight) pairs."""
     values, cumulative = _cumulative(table)
-    return rng.choices(values, cum_weights=cumulative)[0]
+    return values[bisect.bisect(cumulative, rng.random() * cumulative[-1])]
 
 
 @functools.cache
@@ -1252,7 +1254,7 @@ class _Generator:
         """One item; its account codes and tax types exist in the chart and tax rates."""
         rng, profile, books = self.rng, self.profile, self.books
         kind = ("tracked", "both", "both", "sold", "bought")[index % 5]
-        price = books._price()
+        price = books.price()
         record = compact({
             "ItemID": guid(rng), "Code": f"ITM-{index + 1:03d}", "Name": name,
             "Description": name, "PurchaseDescription": f"{name} (supplier pack)"
@@ -1700,7 +1702,7 @@ class _Generator:
                 contact = self.rng.choice(pool)
                 date = self.clock.day()
                 record, moment, transaction = self._prepayment(
-                    key, contact, receive, date, round(self.books._price() * 100))
+                    key, contact, receive, date, round(self.books.price() * 100))
                 if status == "VOIDED":
                     moment = self.clock.after(moment, 5 * DAY_MS)
                     id_field = "PrepaymentID" if key == "Prepayments" else "OverpaymentID"
@@ -1766,7 +1768,7 @@ class _Generator:
         source = books.banks[0]
         target = books.foreign_banks[0] if foreign and books.foreign_banks else books.banks[-1]
         rate = books.rate(_currency_of(books.accounts[target], books.base))
-        amount = round(books._price() * 1000)
+        amount = round(books.price() * 1000)
         date = clock.day()
         created = clock.after(date)
         record = compact({
@@ -1832,7 +1834,7 @@ class _Generator:
     def _manual_journal(self, status: str) -> None:
         """One manual journal whose lines sum to zero; posted ones make journals."""
         rng, books, clock = self.rng, self.books, self.clock
-        amounts = [round(books._price() * 100) for _ in range(rng.randint(1, 3))]
+        amounts = [round(books.price() * 100) for _ in range(rng.randint(1, 3))]
         codes = [*rng.sample(books.expense, len(amounts)), rng.choice(books.balance_sheet)]
         signed = [*amounts, -sum(amounts)]
         lines = [compact({

@@ -21,11 +21,15 @@ class Reply:
     drop: bool = False
 
 
-def json_reply(status: int, payload: Any, headers: dict[str, str] | None = None) -> Reply:
-    """A JSON body; ``/Date(...)/`` values get Xero's escaped slashes (``\\/Date(...)\\/``)."""
+def encode_json(payload: Any) -> str:
+    """Compact JSON with Xero's escaped slashes in MS dates (``"\\/Date(...)\\/"``)."""
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    text = text.replace('"/Date(', '"\\/Date(').replace(')/"', ')\\/"')
-    return Reply(status, text.encode("utf-8"), headers=dict(headers or {}))
+    return text.replace('"/Date(', '"\\/Date(').replace(')/"', ')\\/"')
+
+
+def json_reply(status: int, payload: Any, headers: dict[str, str] | None = None) -> Reply:
+    """A JSON body, encoded as Xero encodes it."""
+    return Reply(status, encode_json(payload).encode("utf-8"), headers=dict(headers or {}))
 
 
 def text_reply(status: int, text: str, headers: dict[str, str] | None = None) -> Reply:

@@ -15,6 +15,7 @@ from typing import Any
 
 from xero_sandbox import msdate
 from xero_sandbox.endpoints import Endpoint
+from xero_sandbox.http import encode_json
 from xero_sandbox.query import compile_order, compile_where
 
 DEFAULT_PAGE_SIZE = 100
@@ -48,10 +49,23 @@ class ListQuery:
 
 @dataclass
 class ListResult:
-    """The records of one response and, where Xero pages by page number, the pagination."""
+    """The records of one response, how they are shaped, and the pagination where Xero pages.
+
+    Records stay unshaped (full detail) here; ``view`` says which shape the response gives
+    them, so the renderer can reuse each record's encoded form across requests.
+    """
 
     records: list[Record]
+    view: View
     pagination: dict[str, int] | None = None
+
+
+@dataclass(frozen=True)
+class View:
+    """Which shape of a record a response carries."""
+
+    detail: bool = True  # line items and other detail-only collections included
+    summary: bool = False  # summaryOnly=true
 
 
 def updated_ms(record: Record, endpoint: Endpoint) -> int:
@@ -77,10 +91,12 @@ class Organisation:
         self.activity_random = random.Random(seed)  # noqa: S311 - simulation, not security
         self.lock = threading.RLock()
         self._ordered: dict[str, list[Record]] = {}
+        self._encoded: dict[tuple[str, str, View], str] = {}
 
     def invalidate(self) -> None:
-        """Forget cached orderings after records changed."""
+        """Forget cached orderings and encodings after records changed."""
         self._ordered.clear()
+        self._encoded.clear()
 
     def ordered(self, endpoint: Endpoint) -> list[Record]:
         """Records in Xero's default order: UpdatedDateUTC ascending, Journals by number."""
@@ -106,11 +122,14 @@ class Organisation:
 
     def list(self, endpoint: Endpoint, query: ListQuery) -> ListResult:
         """Apply Xero's list semantics: visibility, If-Modified-Since, filters, order, paging."""
-        records = [r for r in self.ordered(endpoint) if _visible(r, endpoint, query)]
+        records = self.ordered(endpoint)
+        if endpoint.hidden_statuses or endpoint.never_listed_statuses:
+            records = [r for r in records if _visible(r, endpoint, query)]
         if query.modified_since_ms is not None and endpoint.if_modified_since:
             since_second = query.modified_since_ms // 1000
             records = [r for r in records if updated_ms(r, endpoint) // 1000 >= since_second]
-        records = [r for r in records if _matches_filters(r, query.filters, endpoint)]
+        if query.filters:
+            records = [r for r in records if _matches_filters(r, query.filters, endpoint)]
         if query.where and endpoint.where:
             predicate = compile_where(query.where)
             records = [r for r in records if predicate(r)]
@@ -120,17 +139,36 @@ class Organisation:
             return _journal_batch(records, query)
         if query.page is not None and endpoint.paged:
             return _page(records, endpoint, query)
-        return ListResult([shape(r, endpoint, False, query.summary_only) for r in records])
+        return ListResult(records, View(detail=False, summary=query.summary_only))
+
+    def encoded(self, endpoint: Endpoint, record: Record, view: View) -> str:
+        """The record's JSON in this view, encoded once and reused until records change."""
+        key = (endpoint.key, str(record[endpoint.id_field]), view)
+        text = self._encoded.get(key)
+        if text is None:
+            text = self._encoded[key] = encode_json(shape(record, endpoint, view))
+        return text
 
 
-def shape(record: Record, endpoint: Endpoint, detail: bool, summary: bool = False) -> Record:
-    """The record as a response carries it: detail-only collections dropped from summaries."""
-    drops: tuple[str, ...] = () if detail else endpoint.detail_fields
-    if summary:
-        drops = drops + endpoint.detail_fields + _SUMMARY_DROPS
-    if not drops:
+def shape(record: Record, endpoint: Endpoint, view: View) -> Record:
+    """The record as a response carries it.
+
+    Without paging, Xero sends detail-only collections empty (``"LineItems": []``, as its
+    examples show, and as the SDK requires where the field is mandatory) and leaves out
+    detail-only objects; ``summaryOnly`` leaves out both, and a few heavy collections too.
+    """
+    if view.summary:
+        drops = set(endpoint.detail_fields) | set(_SUMMARY_DROPS)
+        return {key: value for key, value in record.items() if key not in drops}
+    if view.detail or not endpoint.detail_fields:
         return record
-    return {key: value for key, value in record.items() if key not in drops}
+    shaped: Record = {}
+    for key, value in record.items():
+        if key not in endpoint.detail_fields:
+            shaped[key] = value
+        elif isinstance(value, list):
+            shaped[key] = []
+    return shaped
 
 
 def _page(records: list[Record], endpoint: Endpoint, query: ListQuery) -> ListResult:
@@ -140,14 +178,14 @@ def _page(records: list[Record], endpoint: Endpoint, query: ListQuery) -> ListRe
         size = min(max(query.page_size, 1), MAX_PAGE_SIZE)
     page = max(query.page or 1, 1)
     chunk = records[(page - 1) * size: page * size]
-    shaped = [shape(r, endpoint, True, query.summary_only) for r in chunk]
+    view = View(detail=True, summary=query.summary_only)
     if not endpoint.page_size:
-        return ListResult(shaped)
+        return ListResult(chunk, view)
     pagination = {
         "page": page, "pageSize": size, "pageCount": math.ceil(len(records) / size),
         "itemCount": len(records),
     }
-    return ListResult(shaped, pagination)
+    return ListResult(chunk, view, pagination)
 
 
 def _journal_batch(records: list[Record], query: ListQuery) -> ListResult:
@@ -162,7 +200,7 @@ def _journal_batch(records: list[Record], query: ListQuery) -> ListResult:
         batch.append(record)
         if len(batch) == JOURNALS_PER_CALL:
             break
-    return ListResult(batch)
+    return ListResult(batch, View())
 
 
 def _status(record: Record, endpoint: Endpoint) -> str | None:
