@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)/tools
 
-.PHONY: test lint typecheck pytest sandbox sandbox-throughput clean
+.PHONY: venv test lint typecheck pytest demo demo-ui sandbox sandbox-throughput clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
+demo: $(STAMP)
+	$(BIN)/python tools/demo.py
+
+demo-ui: $(STAMP)
+	$(BIN)/python tools/demo.py --ui
+
 sandbox: $(STAMP)
 	$(BIN)/python -m xero_sandbox --port 8765 --seed 42 --tenants 2 --scale 1000 --auto-consent
 
@@ -35,4 +41,4 @@ sandbox-throughput: $(STAMP)
 	$(BIN)/python tools/measure_sandbox_throughput.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

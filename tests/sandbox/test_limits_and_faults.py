@@ -147,3 +147,4 @@ def test_stats_count_calls_per_tenant_and_endpoint(client: SandboxClient,
     assert stats["calls"] == {client.tenants[0]: {"Currencies": 1},
                               client.tenants[1]: {"Invoices": 2}}
     assert stats["tokens"]["issued"] == {"authorization_code": 1}
+    assert stats["statuses"] == {"200": 4, "302": 1}  # consent, code exchange, 3 API calls

@@ -77,11 +77,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         request = self._read_request()
+        state = self.server.state
         try:
-            reply = route(self.server.state, request, self.server.base_url)
+            reply = route(state, request, self.server.base_url)
         except Exception:
             log.exception("sandbox handler failed for %s %s", request.method, request.path)
             reply = text_reply(500, "sandbox internal error")
+        if not request.path.startswith("/_sandbox/"):
+            state.stats.count_status(0 if reply.drop else reply.status)
         if reply.drop:
             self._drop()
             return

@@ -73,6 +73,11 @@ class Stats:
         with self.lock:
             self.calls[(tenant_id, endpoint)] += 1
 
+    def count_status(self, status: int) -> None:
+        """Count a response by status (0: the connection was dropped without one)."""
+        with self.lock:
+            self.statuses[status] += 1
+
     def count_429(self, problem: str) -> None:
         """Count a 429, by which limit (or injected fault) refused the call."""
         with self.lock:

@@ -1,0 +1,189 @@
+"""``python -m xero_sync.auth authorize|tenants|status``: connect a Xero app and inspect it.
+
+``authorize`` is the one step a person performs: it prints Xero's consent URL (and opens it
+unless ``--no-browser``), catches the redirect on localhost, stores the tokens encrypted in the
+warehouse token store and lists the organisations connected. From then on workers rotate the
+tokens themselves. ``status`` and ``tenants`` never print a token.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import sys
+import webbrowser
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TextIO
+from urllib.parse import urlencode
+
+from xero_sync.auth.callback import CallbackReceiver
+from xero_sync.auth.connections import warehouse_target, xero_settings
+from xero_sync.auth.oauth import DEFAULT_CONN_ID, OAuthClient, TokenManager, authorize_command
+from xero_sync.auth.store_base import TokenStore
+from xero_sync.auth.token_store import token_store
+from xero_sync.auth.tokens import TokenStatus, utcnow
+from xero_sync.errors import ConfigurationError, XeroSyncError
+from xero_sync.settings import XeroSettings
+
+DEFAULT_WAREHOUSE_CONN_ID = "xero_warehouse"
+DEFAULT_PORT = 8799
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line; every option can also come from the environment."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--conn-id", default=DEFAULT_CONN_ID,
+                        help="Airflow connection of the Xero app (default %(default)s)")
+    common.add_argument("--xero-conn-uri", default=os.environ.get("XERO_SYNC_XERO_CONN_URI"),
+                        help="the Xero connection as a URI or JSON instead of looking it up "
+                             "(env XERO_SYNC_XERO_CONN_URI)")
+    common.add_argument("--warehouse-conn-id", default=DEFAULT_WAREHOUSE_CONN_ID,
+                        help="Airflow connection of the warehouse (default %(default)s)")
+    common.add_argument("--warehouse-uri", default=os.environ.get("XERO_SYNC_WAREHOUSE_URI"),
+                        help="e.g. sqlite:////tmp/xero.db (env XERO_SYNC_WAREHOUSE_URI)")
+    common.add_argument("--schema", default="xero", help="warehouse schema (default xero)")
+    parser = argparse.ArgumentParser(prog="python -m xero_sync.auth", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    authorize = commands.add_parser("authorize", parents=[common],
+                                    help="connect the Xero app (browser consent, once)")
+    authorize.add_argument("--port", type=int, default=DEFAULT_PORT,
+                           help="localhost port of the redirect URI http://localhost:<port>"
+                                "/callback, registered with the Xero app (default %(default)s)")
+    authorize.add_argument("--no-browser", action="store_true",
+                           help="only print the consent URL (headless machines)")
+    authorize.add_argument("--timeout", type=float, default=300.0,
+                           help="seconds to wait for the consent (default %(default)s)")
+    commands.add_parser("tenants", parents=[common], help="list the connected organisations")
+    commands.add_parser("status", parents=[common],
+                        help="token expiry, last refresh, refresh count, scopes")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run one command; 0 on success, 1 with a message naming the fix otherwise."""
+    args = build_parser().parse_args(argv)
+    out = out or sys.stdout
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    handlers = {"authorize": authorize, "tenants": tenants, "status": status}
+    try:
+        return handlers[args.command](args, out)
+    except XeroSyncError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def _context(args: argparse.Namespace) -> tuple[XeroSettings, TokenStore]:
+    settings = xero_settings(args.conn_id, args.xero_conn_uri)
+    store = token_store(warehouse_target(args.warehouse_conn_id, args.warehouse_uri),
+                        schema=args.schema)
+    store.ensure_table()
+    return settings, store
+
+
+def consent_url(settings: XeroSettings, redirect_uri: str, state: str) -> str:
+    """Xero's authorize URL for this app (xero-api.md section 4.2)."""
+    query = {"response_type": "code", "client_id": settings.client_id,
+             "redirect_uri": redirect_uri, "scope": " ".join(settings.scopes), "state": state}
+    return f"{settings.authorize_url}?{urlencode(query)}"
+
+
+def authorize(args: argparse.Namespace, out: TextIO) -> int:
+    """Browser consent → code → tokens in the store → organisations listed."""
+    settings, store = _context(args)
+    oauth = OAuthClient(settings, conn_id=args.conn_id)
+    if settings.auth_mode == "client_credentials":
+        print("Custom Connection: no consent needed; fetching a client-credentials token.",
+              file=out)
+        tokens = oauth.client_credentials()
+    else:
+        code, redirect_uri = _consent(settings, args, out)
+        tokens = oauth.exchange_code(code, redirect_uri)
+    store.save(settings.client_id, tokens)
+    print(f"Stored the tokens of app {settings.client_id} in {store.description} "
+          f"(table {store.table}); the access token expires {_when(tokens.expires_at)}.",
+          file=out)
+    _print_tenants(oauth.connections(tokens.access_token), settings, out)
+    return 0
+
+
+def _consent(settings: XeroSettings, args: argparse.Namespace, out: TextIO) -> tuple[str, str]:
+    receiver = CallbackReceiver(args.port)
+    try:
+        state = secrets.token_urlsafe(24)
+        url = consent_url(settings, receiver.redirect_uri, state)
+        print(f"Open this URL, sign in to Xero and allow access:\n{url}", file=out, flush=True)
+        if not args.no_browser:
+            webbrowser.open(url)
+        print(f"Waiting for Xero to redirect to {receiver.redirect_uri} ...", file=out,
+              flush=True)
+        redirect = receiver.wait(args.timeout)
+    finally:
+        receiver.close()
+    if redirect is None:
+        raise ConfigurationError(f"no answer from Xero within {args.timeout:.0f} s; run the "
+                                 "command again (and check the app's redirect URI)")
+    if redirect.state != state:
+        raise ConfigurationError("the redirect's state does not match this request (a stale "
+                                 "or forged redirect); run the command again")
+    if redirect.error or not redirect.code:
+        raise ConfigurationError(f"Xero did not grant access ({redirect.error or 'no code'}); "
+                                 "run the command again and choose Allow access")
+    return redirect.code, receiver.redirect_uri
+
+
+def tenants(args: argparse.Namespace, out: TextIO) -> int:
+    """The organisations the stored tokens reach (refreshing the token if it is due)."""
+    settings, store = _context(args)
+    manager = TokenManager(settings, store, conn_id=args.conn_id)
+    _print_tenants(manager.oauth.connections(manager.access_token()), settings, out)
+    return 0
+
+
+def _print_tenants(listed: list[dict[str, object]], settings: XeroSettings,
+                   out: TextIO) -> None:
+    print(f"{len(listed)} organisation(s) connected:", file=out)
+    chosen = settings.tenant_ids
+    for item in listed:
+        tenant_id = str(item.get("tenantId", ""))
+        note = "" if chosen is None or tenant_id.lower() in chosen else "  (not in tenant_ids)"
+        print(f"  {tenant_id}  {item.get('tenantType', '')}  {item.get('tenantName', '')}"
+              f"{note}", file=out)
+
+
+def status(args: argparse.Namespace, out: TextIO) -> int:
+    """The token row's bookkeeping; never the tokens."""
+    settings, store = _context(args)
+    row = store.status(settings.client_id)
+    if row is None or not row.has_tokens:
+        print(f"No tokens stored for app {settings.client_id} in {store.description}; run: "
+              f"{authorize_command(args.conn_id)}", file=out)
+        return 1
+    for label, value in _status_lines(row, store):
+        print(f"{label:<15}{value}", file=out)
+    return 0
+
+
+def _status_lines(row: TokenStatus, store: TokenStore) -> list[tuple[str, str]]:
+    return [
+        ("app", row.app_key),
+        ("store", f"{store.description} (table {store.table})"),
+        ("expires", _when(row.expires_at)),
+        ("refresh token", "stored" if row.has_refresh_token else "none (client credentials)"),
+        ("last refresh", _when(row.refreshed_at) if row.refreshed_at else "never"),
+        ("refresh count", str(row.refresh_count)),
+        ("updated", _when(row.updated_at)),
+        ("scopes", " ".join(row.scopes)),
+        ("last error", row.last_error or "none"),
+    ]
+
+
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return "unknown"
+    seconds = int((moment - utcnow()).total_seconds())
+    relative = f"in {seconds // 60} min" if seconds >= 0 else f"{-seconds // 60} min ago"
+    return f"{moment.isoformat(timespec='seconds')} ({relative})"

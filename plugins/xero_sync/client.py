@@ -1,0 +1,264 @@
+"""Authenticated, rate-limit-aware requests to Xero's APIs, one at a time.
+
+What Xero says (xero-api.md section 5) and what we do about it (design decision 2):
+
+* 60 calls a rolling minute per organisation. A minute-limit 429 carries ``Retry-After``: we
+  wait that long and try again, a bounded number of times. When ``X-MinLimit-Remaining`` runs
+  low we slow down before Xero has to say no.
+* 5,000 (or 1,000) calls a rolling day per organisation. A day-limit 429 fails at once with the
+  time the limit resets: sleeping for hours inside a worker helps nobody, and the watermark is
+  intact so the next run resumes.
+* 5 calls in flight per organisation: this client never has more than one.
+* 5xx answers and dropped connections are retried with exponential backoff, a bounded number
+  of times; a 401 ``TokenExpired`` forces one token refresh and one retry.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import requests
+
+from xero_sync.errors import DayLimitReached, XeroApiError, XeroUnavailable
+from xero_sync.settings import XeroSettings
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "xero-sync/0.1 (+https://github.com/xero-sync/xero-sync)"
+API_BASES = {"accounting": "/api.xro/2.0", "payroll_au": "/payroll.xro/1.0"}
+_TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+
+
+class AccessTokens(Protocol):
+    """Where the client gets bearer tokens (auth.oauth.TokenManager in production)."""
+
+    def access_token(self) -> str:
+        """A token valid for at least a few more minutes."""
+        ...
+
+    def force_refresh(self, rejected_access_token: str) -> str:
+        """A new token after Xero rejected this one as expired."""
+        ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try before giving up; every loop in this module is bounded by it."""
+
+    max_attempts: int = 6  # per request, for 5xx and dropped connections
+    backoff_base: float = 1.0
+    backoff_max: float = 30.0
+    max_rate_limit_waits: int = 10  # minute / concurrent 429s per request
+    max_retry_after: float = 120.0  # a longer Retry-After is not a minute limit: fail
+    slow_down_below: int = 3  # X-MinLimit-Remaining at or below this: pace the calls
+    timeout: tuple[float, float] = (10.0, 120.0)  # connect, read
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What Xero says is left, from the headers of the last response."""
+
+    day_remaining: int | None = None
+    minute_remaining: int | None = None
+    app_minute_remaining: int | None = None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> Limits:
+        """Read the three ``X-*Limit-Remaining`` headers (absent ones stay None)."""
+        return cls(_int(headers.get("X-DayLimit-Remaining")),
+                   _int(headers.get("X-MinLimit-Remaining")),
+                   _int(headers.get("X-AppMinLimit-Remaining")))
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    """A successful JSON response and the limits it reported."""
+
+    body: Any
+    limits: Limits
+
+
+@dataclass
+class CallCounter:
+    """Calls made through one client, for logs, ``_sync_runs`` and benchmarks."""
+
+    calls: int = 0
+    retries: int = 0
+    rate_limit_waits: int = 0
+    slept_seconds: float = 0.0
+
+
+class XeroClient:
+    """GET requests to Xero with the headers, retries and pacing described above."""
+
+    def __init__(self, settings: XeroSettings, tokens: AccessTokens,
+                 policy: RetryPolicy | None = None, session: requests.Session | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.settings = settings
+        self.tokens = tokens
+        self.policy = policy or RetryPolicy()
+        self.session = session or requests.Session()
+        self.sleep = sleep
+        self.counter = CallCounter()
+
+    def connections(self) -> list[dict[str, Any]]:
+        """``GET /connections``: the organisations this app may read."""
+        body = self._get(f"{self.settings.api_url}/connections", None, {}, None).body
+        return list(body)
+
+    def get(self, resource: str, tenant_id: str, params: Mapping[str, Any] | None = None,
+            modified_since: datetime | None = None, api: str = "accounting") -> ApiResponse:
+        """GET ``/api.xro/2.0/<resource>`` (or another API family) for one organisation."""
+        url = f"{self.settings.api_url}{API_BASES[api]}/{resource}"
+        return self._get(url, tenant_id, dict(params or {}), modified_since)
+
+    def _get(self, url: str, tenant_id: str | None, params: dict[str, Any],
+             modified_since: datetime | None) -> ApiResponse:
+        attempt = waits = 0
+        refreshed = False
+        while True:
+            token = self.tokens.access_token()
+            response = self._send(url, tenant_id, params, modified_since, token)
+            if response is not None and response.status_code == 200:
+                return self._success(response, url)
+            if not refreshed and _token_rejected(response):
+                self.tokens.force_refresh(token)
+                refreshed = True
+                continue
+            if response is not None and response.status_code == 429:
+                waits += 1
+                self._wait_for_rate_limit(response, tenant_id, waits)
+                continue
+            if response is not None and response.status_code < 500:
+                raise _refusal(response, url, tenant_id)
+            attempt += 1
+            self._back_off(response, url, attempt)
+
+    def _send(self, url: str, tenant_id: str | None, params: dict[str, Any],
+              modified_since: datetime | None, token: str) -> requests.Response | None:
+        """One HTTP exchange; None when the connection failed before an answer arrived."""
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json",
+                   "User-Agent": USER_AGENT}
+        if tenant_id is not None:
+            headers["xero-tenant-id"] = tenant_id
+        if modified_since is not None:
+            headers["If-Modified-Since"] = format_if_modified_since(modified_since)
+        self.counter.calls += 1
+        try:
+            return self.session.get(url, params=params, headers=headers,
+                                    timeout=self.policy.timeout)
+        except _TRANSIENT as error:
+            log.warning("Xero request failed before an answer (%s): %s", type(error).__name__,
+                        url)
+            return None
+
+    def _success(self, response: requests.Response, url: str) -> ApiResponse:
+        content_type = response.headers.get("Content-Type", "")
+        if "json" not in content_type:
+            raise XeroApiError(f"Xero answered {url} with {content_type!r}, not JSON", 200)
+        limits = Limits.from_headers(response.headers)
+        self._pace(limits)
+        return ApiResponse(response.json(), limits)
+
+    def _pace(self, limits: Limits) -> None:
+        """Slow down as the minute budget runs out, so Xero does not have to refuse us."""
+        remaining = limits.minute_remaining
+        if remaining is not None and remaining <= self.policy.slow_down_below:
+            pause = float(self.policy.slow_down_below - remaining + 1)
+            log.info("Xero minute budget low (%s left): pausing %.0f s", remaining, pause)
+            self._sleep(pause)
+
+    def _wait_for_rate_limit(self, response: requests.Response, tenant_id: str | None,
+                             waits: int) -> None:
+        problem = response.headers.get("X-Rate-Limit-Problem", "minute").lower()
+        retry_after = float(_int(response.headers.get("Retry-After")) or 1)
+        if problem == "day" or retry_after > self.policy.max_retry_after:
+            resets = datetime.fromtimestamp(time.time() + retry_after, UTC)
+            raise DayLimitReached(
+                f"Xero's daily call limit for organisation {tenant_id} is spent "
+                f"(X-Rate-Limit-Problem: {problem}); it resets in {retry_after:.0f} s, at "
+                f"{resets:%Y-%m-%d %H:%M:%S} UTC. The watermark is intact: the next run resumes "
+                "where this one stopped."
+            )
+        if waits > self.policy.max_rate_limit_waits:
+            raise XeroUnavailable(
+                f"Xero refused {waits} calls in a row with 429 ({problem}) for organisation "
+                f"{tenant_id}; another client may be using this app's budget"
+            )
+        self.counter.rate_limit_waits += 1
+        log.info("Xero %s limit reached for %s: waiting %.0f s (Retry-After)", problem,
+                 tenant_id, retry_after)
+        self._sleep(retry_after)
+
+    def _back_off(self, response: requests.Response | None, url: str, attempt: int) -> None:
+        what = "no answer" if response is None else f"HTTP {response.status_code}"
+        if attempt >= self.policy.max_attempts:
+            raise XeroUnavailable(f"Xero gave {what} for {url} {attempt} times; giving up")
+        delay = min(self.policy.backoff_max, self.policy.backoff_base * 2 ** (attempt - 1))
+        delay *= 0.5 + random.random() / 2  # noqa: S311 - jitter, not security
+        self.counter.retries += 1
+        log.warning("Xero gave %s for %s; retry %d in %.1f s", what, url, attempt, delay)
+        self._sleep(delay)
+
+    def _sleep(self, seconds: float) -> None:
+        self.counter.slept_seconds += seconds
+        self.sleep(seconds)
+
+
+def format_if_modified_since(moment: datetime) -> str:
+    """Xero's documented form: a UTC timestamp ``yyyy-mm-ddThh:mm:ss`` (second precision)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _token_rejected(response: requests.Response | None) -> bool:
+    """A 401 that a fresh access token may cure (expired, or revoked by a refresh elsewhere)."""
+    if response is None or response.status_code != 401:
+        return False
+    return _problem_detail(response).startswith(("TokenExpired", "AuthenticationUnsuccessful"))
+
+
+def _problem_detail(response: requests.Response) -> str:
+    """The ``Detail`` of a problem-details body (Xero's gateway uses both casings)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    return str(body.get("Detail") or body.get("detail") or "")
+
+
+def _refusal(response: requests.Response, url: str, tenant_id: str | None) -> XeroApiError:
+    """The error for a 4xx that retrying cannot fix, with what the user should do."""
+    status = response.status_code
+    detail = _problem_detail(response)
+    if status == 401 and detail == "AuthorizationUnsuccessful":
+        return XeroApiError(
+            f"Xero refused {url}: the app lacks the scope for it (or the organisation's plan "
+            "excludes it). Add the scope to the connection's extra.scopes and re-run the "
+            "authorize command.", status)
+    if status == 401:
+        return XeroApiError(f"Xero rejected the access token for {url} ({detail}); re-run the "
+                            "authorize command if this persists.", status)
+    if status == 403:
+        return XeroApiError(
+            f"Xero refused organisation {tenant_id}: it is not connected to this app (it may "
+            "have been disconnected). Reconnect it with the authorize command or remove it "
+            "from the connection's extra.tenant_ids.", status)
+    text = response.text[:500]
+    return XeroApiError(f"Xero answered {url} with HTTP {status}: {text}", status)

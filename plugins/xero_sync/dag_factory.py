@@ -1,0 +1,110 @@
+"""Mapping → DAG (design decision 8).
+
+Top-level work is reading YAML and building objects: no network, no Variables, no ``now()``,
+and no heavy imports (pandas, requests and the warehouse drivers load inside the tasks), so
+parsing every DAG stays well under a second. A broken mapping raises, which Airflow shows as
+an import error naming the file: a DAG never silently disappears.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, task
+from airflow.sdk.definitions.retry_policy import ExceptionRetryPolicy, RetryAction, RetryRule
+
+from xero_sync.mapping import ObjectMapping, load_mappings
+
+POOL = "xero_api"
+POOL_SLOTS = 5  # Xero allows 5 calls in flight per organisation
+START_DATE = datetime(2026, 1, 1)
+WAREHOUSE_SCHEMA = "xero"
+
+# Retries are for infrastructure (a database restarting, Xero unavailable for longer than the
+# client's own bounded retries). What a person must fix fails at once, with the fix in the log.
+RETRY_POLICY = ExceptionRetryPolicy(rules=[
+    RetryRule(exception=["xero_sync.errors.ConfigurationError",
+                         "xero_sync.errors.ReauthorizationRequired",
+                         "xero_sync.errors.DayLimitReached",
+                         "xero_sync.errors.XeroApiError"],
+              action=RetryAction.FAIL,
+              reason="needs a person (see the error message for what to do)"),
+])
+
+PARAMS = {
+    "full_refresh": Param(
+        False, type="boolean", title="Full refresh",
+        description="Ignore the watermark and read every record; rows Xero no longer returns "
+                    "are marked is_deleted."),
+    "modified_since": Param(
+        None, type=["null", "string"], format="date-time", title="Modified since",
+        description="Read records changed since this UTC time (ISO-8601) instead of since the "
+                    "watermark. The watermark never moves back."),
+    "tenant_ids": Param(
+        None, type=["null", "array"], items={"type": "string"}, title="Tenant ids",
+        description="Only these organisations (tenant ids); empty = every connected one."),
+}
+
+
+def build_dags(directory: Path | str) -> list[DAG]:
+    """One DAG per mapping file in ``directory``, in name order."""
+    return [build_dag(mapping) for mapping in load_mappings(directory)]
+
+
+def assets_for(mapping: ObjectMapping) -> list[Asset]:
+    """One Asset per warehouse table, so downstream DAGs can be data-aware."""
+    tables = [mapping.table] + [child.table for child in mapping.all_children()]
+    return [Asset(name=f"xero_warehouse.{WAREHOUSE_SCHEMA}.{table}",
+                  uri=f"xero-warehouse://{WAREHOUSE_SCHEMA}/{table}") for table in tables]
+
+
+def build_dag(mapping: ObjectMapping) -> DAG:
+    """The DAG of one Xero object: resolve tenants → sync (mapped per tenant, pool xero_api)."""
+    with DAG(
+        dag_id=f"xero__{mapping.name}",
+        description=mapping.description.split(".")[0][:200],
+        doc_md=_doc(mapping),
+        schedule=CronDataIntervalTimetable(mapping.schedule, timezone="UTC"),
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        tags=["xero", mapping.api, mapping.strategy],
+        params=dict(PARAMS),
+        default_args={"owner": "xero-sync", "retries": 3,
+                      "retry_delay": timedelta(minutes=2), "retry_exponential_backoff": 2.0},
+    ) as dag:
+        _tasks(mapping)
+    return dag
+
+
+def _tasks(mapping: ObjectMapping) -> None:
+    @task(task_id="resolve_tenants", retry_policy=RETRY_POLICY)
+    def resolve_tenants(**context: Any) -> list[str]:
+        """The organisations to sync in this run."""
+        from xero_sync.tasks import resolve_tenants as resolve
+
+        return resolve(context["params"].get("tenant_ids"))
+
+    @task(task_id="sync", pool=POOL, outlets=assets_for(mapping), retry_policy=RETRY_POLICY,
+          map_index_template="{{ task.op_kwargs['tenant_id'] }}")
+    def sync(tenant_id: str, **context: Any) -> dict[str, Any]:
+        """Extract, transform and load this object for one organisation."""
+        from xero_sync.tasks import sync_tenant
+
+        return sync_tenant(mapping, tenant_id, context)
+
+    sync.expand(tenant_id=resolve_tenants())
+
+
+def _doc(mapping: ObjectMapping) -> str:
+    children = "".join(f"\n- `{WAREHOUSE_SCHEMA}.{c.table}` (from `{c.source}`)"
+                       for c in mapping.all_children())
+    reconcile = (f"\n\nFull reconciliation: `{mapping.reconcile_schedule}` (UTC)."
+                 if mapping.reconcile_schedule else "")
+    return (f"### Xero {mapping.resource}\n\n{mapping.description}\n\n"
+            f"- Strategy: `{mapping.strategy}`; schedule `{mapping.schedule}` (UTC)\n"
+            f"- Table: `{WAREHOUSE_SCHEMA}.{mapping.table}`, key "
+            f"`(tenant_id, {mapping.key_column})`{children}{reconcile}\n\n"
+            f"Mapping file: `include/mappings/{mapping.name}.yaml`.")

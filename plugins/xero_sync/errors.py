@@ -1,0 +1,48 @@
+"""Every error this package raises, under one base class.
+
+Each message says what happened and what the user must do; the DAGs use the class to decide
+whether a retry can help (``retryable``) or a person must act first.
+"""
+
+from __future__ import annotations
+
+
+class XeroSyncError(Exception):
+    """Base class. ``retryable`` is False when retrying cannot help until someone acts."""
+
+    retryable = False
+
+
+class ConfigurationError(XeroSyncError):
+    """A connection, mapping or setting is wrong; the message names it and the fix."""
+
+
+class ReauthorizationRequired(XeroSyncError):
+    """Xero answered ``invalid_grant``: the stored refresh token is dead.
+
+    Nothing automatic can recover from this: a person must run the ``authorize`` command again.
+    """
+
+
+class DayLimitReached(XeroSyncError):
+    """An organisation's daily call limit is spent; the message says when it resets."""
+
+
+class XeroApiError(XeroSyncError):
+    """Xero refused a request in a way that retrying the same request will not fix."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class XeroUnavailable(XeroSyncError):
+    """Xero kept failing (5xx, dropped connections, minute limits) beyond the retry budget."""
+
+    retryable = True
+
+
+class TokenStoreError(XeroSyncError):
+    """The token store could not be read or written (database down, wrong key)."""
+
+    retryable = True

@@ -1,0 +1,92 @@
+"""XeroHook: an Airflow Connection in, authenticated and rate-limited Xero reads out.
+
+The hook is configured only by the ``xero_default`` connection (client id, secret and the
+extra fields of shared/design.md) and keeps its tokens in the warehouse named by
+``xero_warehouse``, where every worker shares them under a lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+from airflow.sdk import BaseHook
+
+from xero_sync.auth.oauth import TokenManager
+from xero_sync.auth.token_store import token_store
+from xero_sync.client import XeroClient
+from xero_sync.errors import ConfigurationError
+from xero_sync.extract import ExtractSpec, Page, extract
+from xero_sync.settings import XeroSettings
+from xero_sync.warehouse.dbapi import WarehouseTarget, target_from_connection
+
+DEFAULT_CONN_ID = "xero_default"
+DEFAULT_WAREHOUSE_CONN_ID = "xero_warehouse"
+
+
+class XeroHook(BaseHook):
+    """Reads Xero for every connected organisation (or those the connection names)."""
+
+    conn_name_attr = "xero_conn_id"
+    default_conn_name = DEFAULT_CONN_ID
+    conn_type = "xero"
+    hook_name = "Xero"
+
+    def __init__(self, xero_conn_id: str = DEFAULT_CONN_ID,
+                 warehouse_conn_id: str = DEFAULT_WAREHOUSE_CONN_ID,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.xero_conn_id = xero_conn_id
+        self.warehouse_conn_id = warehouse_conn_id
+
+    @cached_property
+    def settings(self) -> XeroSettings:
+        """The connection's fields, validated (errors name the connection and the field)."""
+        conn = self.get_connection(self.xero_conn_id)
+        return XeroSettings.from_fields(self.xero_conn_id, conn.login, conn.password,
+                                        conn.extra)
+
+    @cached_property
+    def warehouse(self) -> WarehouseTarget:
+        """Where the token store lives: the warehouse connection."""
+        return target_from_connection(self.get_connection(self.warehouse_conn_id))
+
+    @cached_property
+    def client(self) -> XeroClient:
+        """The request client, sharing tokens through the warehouse token store."""
+        manager = TokenManager(self.settings, token_store(self.warehouse),
+                               conn_id=self.xero_conn_id)
+        return XeroClient(self.settings, manager)
+
+    def tenant_ids(self, requested: list[str] | None = None) -> list[str]:
+        """The organisations to sync: connected ones, narrowed by the connection and the run.
+
+        A tenant named in the connection or the run but not connected to the app is an error,
+        not silently skipped: its data would otherwise stop arriving without anyone noticing.
+        """
+        connected = [str(c["tenantId"]).lower() for c in self.client.connections()
+                     if c.get("tenantType", "ORGANISATION") == "ORGANISATION"]
+        wanted = [t.lower() for t in (requested or self.settings.tenant_ids or connected)]
+        missing = [t for t in wanted if t not in connected]
+        if missing:
+            raise ConfigurationError(
+                f"organisation(s) {', '.join(missing)} are not connected to the Xero app of "
+                f"connection {self.xero_conn_id!r}; connected: {', '.join(connected) or 'none'}."
+                " Run the authorize command to connect them, or fix tenant_ids."
+            )
+        return wanted
+
+    def extract(self, spec: ExtractSpec, tenant_id: str, since: datetime | None = None,
+                offset: int | None = None) -> Iterator[Page]:
+        """Stream one object's pages for one organisation (see xero_sync.extract)."""
+        return extract(self.client, spec, tenant_id, since, offset, self.settings.page_size)
+
+    def test_connection(self) -> tuple[bool, str]:
+        """The UI's "Test" button: can we list the connected organisations?"""
+        try:
+            tenants = self.client.connections()
+        except Exception as error:  # the UI shows any failure as text
+            return False, str(error)
+        return True, f"connected to {len(tenants)} Xero organisation(s)"

@@ -1,0 +1,245 @@
+"""Xero records → typed pandas DataFrames: one for the object, one per child table.
+
+Values are converted to exactly what the warehouse column holds (``Decimal`` for money, dates
+by the rule of ``xero_sync.dates``, lower-case GUIDs) so every dialect stores the same thing.
+A record that cannot be stored exactly (a malformed GUID, a string longer than its column, a
+child without its key, a number too large for DECIMAL(19,4)) is quarantined with its reason
+and its raw JSON, never silently altered and never allowed to break the batch.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Any
+
+import pandas as pd
+
+from xero_sync.dates import parse_xero_datetime
+from xero_sync.mapping import ChildTable, Column, ObjectMapping
+
+Record = dict[str, Any]
+_SCALES = {"money": (19, 4), "quantity": (19, 4), "rate": (28, 10)}
+
+
+class ValueRefused(ValueError):
+    """A value the column cannot hold exactly; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    """A record left out of the load, with the reason and everything needed to retry it."""
+
+    tenant_id: str
+    object_name: str
+    record_key: str | None
+    reason: str
+    raw_json: str
+
+
+@dataclass
+class Batch:
+    """One page (or several) of one object for one organisation, ready to load."""
+
+    mapping: ObjectMapping
+    tenant_id: str
+    parent: pd.DataFrame
+    children: dict[str, pd.DataFrame] = field(default_factory=dict)
+    quarantined: list[Quarantined] = field(default_factory=list)
+
+    @property
+    def keys(self) -> list[str]:
+        """Xero ids of the records in the batch."""
+        return list(self.parent[self.mapping.key_column])
+
+
+def parent_columns(mapping: ObjectMapping) -> list[str]:
+    """Column order of the object's frame (and table, before the load's own columns)."""
+    return ["tenant_id", *(c.name for c in mapping.columns), "is_deleted", "_raw_json"]
+
+
+def ancestor_columns(mapping: ObjectMapping, child: ChildTable) -> list[str]:
+    """Columns that tie a child row to its parent (and grandparent) row."""
+    chain = [mapping.key_column]
+    for parent in mapping.all_children():
+        if child in parent.children:
+            chain.append(parent.key_column if parent.key else "_parent_position")
+    return chain
+
+
+def child_columns(mapping: ObjectMapping, child: ChildTable) -> list[str]:
+    """Column order of a child table's frame."""
+    own = [c.name for c in child.columns]
+    return ["tenant_id", *ancestor_columns(mapping, child), "_position", *own]
+
+
+def child_key(mapping: ObjectMapping, child: ChildTable) -> list[str]:
+    """The child table's primary key."""
+    return ["tenant_id", *ancestor_columns(mapping, child), child.key_column]
+
+
+def transform(mapping: ObjectMapping, tenant_id: str, records: Sequence[Record]) -> Batch:
+    """Convert records to frames; bad records go to ``quarantined`` with their reason."""
+    parents: list[list[Any]] = []
+    children: dict[str, list[list[Any]]] = {c.table: [] for c in mapping.all_children()}
+    quarantined: list[Quarantined] = []
+    for record in records:
+        try:
+            row, rows_by_table = _convert_record(mapping, tenant_id, record)
+        except ValueRefused as refusal:
+            key = record.get(mapping.primary_key)
+            quarantined.append(Quarantined(tenant_id, mapping.name, None if key is None else
+                                           str(key), str(refusal), raw_json(record)))
+            continue
+        parents.append(row)
+        for table, rows in rows_by_table.items():
+            children[table].extend(rows)
+    frames = {c.table: pd.DataFrame(children[c.table], columns=child_columns(mapping, c),
+                                    dtype=object)
+              for c in mapping.all_children()}
+    parent = pd.DataFrame(parents, columns=parent_columns(mapping), dtype=object)
+    return Batch(mapping, tenant_id, parent, frames, quarantined)
+
+
+def raw_json(record: Record) -> str:
+    """The whole record as Xero sent it (fields a mapping does not name are kept here)."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+def _convert_record(mapping: ObjectMapping, tenant_id: str,
+                    record: Record) -> tuple[list[Any], dict[str, list[list[Any]]]]:
+    key = record.get(mapping.primary_key)
+    if key is None or key == "":
+        raise ValueRefused(f"the record has no {mapping.primary_key}")
+    values = _convert_columns(mapping.columns, record)
+    deleted = mapping.deleted_field is not None and (
+        _lookup(record, mapping.deleted_field.split(".")) in mapping.deleted_values)
+    row = [tenant_id, *values, deleted, raw_json(record)]
+    key_value = values[[c.source for c in mapping.columns].index(mapping.primary_key)]
+    rows: dict[str, list[list[Any]]] = {}
+    for child in mapping.children:
+        _convert_children(child, record, [tenant_id, key_value], rows)
+    return row, rows
+
+
+def _convert_children(child: ChildTable, record: Record, ancestors: list[Any],
+                      rows: dict[str, list[list[Any]]]) -> None:
+    items = record.get(child.source) or []
+    if not isinstance(items, list):
+        raise ValueRefused(f"{child.source} is {type(items).__name__}, expected a list")
+    seen: set[Any] = set()
+    for position, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ValueRefused(f"{child.source}[{position}] is not an object")
+        values = _convert_columns(child.columns, item)
+        own_key = position
+        if child.key is not None:
+            own_key = values[[c.source for c in child.columns].index(child.key)]
+            if own_key is None:
+                raise ValueRefused(f"{child.source}[{position}] has no {child.key}")
+        if own_key in seen:
+            raise ValueRefused(f"{child.source} has {child.key} {own_key} twice")
+        seen.add(own_key)
+        rows.setdefault(child.table, []).append([*ancestors, position, *values])
+        for grandchild in child.children:
+            _convert_children(grandchild, item, [*ancestors, own_key], rows)
+
+
+def _convert_columns(columns: tuple[Column, ...], record: Record) -> list[Any]:
+    values = []
+    for column in columns:
+        raw = _lookup(record, column.path)
+        try:
+            values.append(None if raw is None else CONVERTERS[column.type](raw, column))
+        except (ValueError, TypeError, InvalidOperation, OverflowError) as error:
+            raise ValueRefused(f"{column.source}={_preview(raw)}: {error}") from None
+    return values
+
+
+def _lookup(record: Record, path: Sequence[str]) -> Any:
+    value: Any = record
+    for part in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _preview(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:77]}..."
+
+
+def _guid(value: Any, column: Column) -> str:
+    return str(uuid.UUID(str(value)))
+
+
+def _string(value: Any, column: Column) -> str:
+    if isinstance(value, dict | list):
+        raise ValueRefused("an object where text was expected (map it as type json)")
+    text = value if isinstance(value, str) else str(value)
+    # NVARCHAR(n) counts UTF-16 code units: an emoji takes two.
+    units = len(text.encode("utf-16-le")) // 2 if column.length is not None else 0
+    if column.length is not None and units > column.length:
+        raise ValueRefused(f"{units} UTF-16 characters do not fit the column's {column.length}")
+    return text
+
+
+def _integer(value: Any, column: Column) -> int:
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ValueRefused("not a whole number")
+    number = int(value)
+    limit = 2**31 if column.type == "integer" else 2**63
+    if not -limit <= number < limit:
+        raise ValueRefused(f"out of range for {column.type}")
+    return number
+
+
+def _decimal(value: Any, column: Column) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueRefused("a boolean where a number was expected")
+    precision, scale = _SCALES[column.type]
+    number = Decimal(str(value))
+    if not number.is_finite():
+        raise ValueRefused("not a finite number")
+    quantised = number.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_EVEN)
+    if quantised != number:
+        raise ValueRefused(f"more than {scale} decimal places")
+    if quantised.adjusted() >= precision - scale:
+        raise ValueRefused(f"too large for DECIMAL({precision},{scale})")
+    return quantised
+
+
+def _boolean(value: Any, column: Column) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise ValueRefused("not a boolean")
+
+
+def _date(value: Any, column: Column) -> Any:
+    return parse_xero_datetime(str(value), date_only=True)
+
+
+def _timestamp(value: Any, column: Column) -> datetime | None:
+    parsed = parse_xero_datetime(str(value))
+    if not isinstance(parsed, datetime):
+        return None
+    # DATETIME2(3) holds milliseconds, UTC, without a zone.
+    return parsed.replace(tzinfo=None, microsecond=parsed.microsecond // 1000 * 1000)
+
+
+def _json(value: Any, column: Column) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+CONVERTERS: dict[str, Callable[[Any, Column], Any]] = {
+    "guid": _guid, "string": _string, "integer": _integer, "bigint": _integer,
+    "money": _decimal, "quantity": _decimal, "rate": _decimal, "boolean": _boolean,
+    "date": _date, "timestamp": _timestamp, "json": _json,
+}

@@ -1,0 +1,115 @@
+"""The warehouse interface every dialect implements, and the records it exchanges.
+
+One call, one transaction: ``load`` stages a batch, MERGEs it (a row is only overwritten by
+one whose UpdatedDateUTC is not older), replaces the children of the staged parents, stores
+quarantined records and moves the watermark, all committed together or not at all. A crash
+at any point therefore leaves data and watermark consistent, and a rerun repeats little.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from xero_sync.errors import XeroSyncError
+from xero_sync.mapping import ObjectMapping
+from xero_sync.transform import Batch
+
+DEFAULT_SCHEMA = "xero"
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """Where an object's sync stands for one organisation (a row of ``_sync_state``)."""
+
+    object_name: str
+    tenant_id: str
+    watermark_ts: datetime | None = None  # highest UpdatedDateUTC loaded (naive UTC)
+    watermark_int: int | None = None  # highest JournalNumber loaded
+    last_run_id: str | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """The Airflow run a load belongs to (written to ``_run_id`` and ``_sync_runs``)."""
+
+    run_id: str
+    loaded_at: datetime  # naive UTC
+
+
+@dataclass
+class LoadCounts:
+    """What a load did, summed over batches for ``_sync_runs`` and the task log."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0  # staged rows not applied because the stored row is newer
+    deleted: int = 0  # rows marked is_deleted (statuses, or missing from a full snapshot)
+    child_rows: int = 0
+    quarantined: int = 0
+
+    def add(self, other: LoadCounts) -> None:
+        """Accumulate another batch's counts."""
+        for name in vars(self):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True)
+class SyncRun:
+    """One task's outcome (a row of ``_sync_runs``)."""
+
+    run_id: str
+    object_name: str
+    tenant_id: str
+    started_at: datetime
+    finished_at: datetime
+    status: str  # success | failed
+    calls: int
+    pages: int
+    counts: LoadCounts
+    error: str | None = None
+
+
+class Warehouse(ABC):
+    """SQL Server, PostgreSQL or SQLite, behind the same calls."""
+
+    dialect: str
+    schema: str = DEFAULT_SCHEMA
+
+    @abstractmethod
+    def ensure_tables(self, mappings: Sequence[ObjectMapping]) -> None:
+        """Create the schema, the control tables and every mapping's tables (idempotent);
+        add columns a mapping gained since (ALTER, data kept)."""
+
+    @abstractmethod
+    def read_state(self, mapping: ObjectMapping, tenant_id: str) -> SyncState:
+        """The object's watermark for an organisation (empty state before the first load)."""
+
+    @abstractmethod
+    def load(self, batch: Batch, run: RunContext, state: SyncState | None) -> LoadCounts:
+        """Stage, MERGE, replace children, quarantine, and move the watermark to ``state``
+        (never back), in one transaction."""
+
+    @abstractmethod
+    def mark_missing_deleted(self, mapping: ObjectMapping, tenant_id: str, run: RunContext,
+                             state: SyncState | None) -> int:
+        """After a complete snapshot loaded by ``run``: mark rows it did not contain as
+        deleted, in one transaction with the state; returns how many were marked."""
+
+    @abstractmethod
+    def record_run(self, run: SyncRun) -> None:
+        """Append a row to ``_sync_runs`` (its own transaction)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the connection."""
+
+
+class WarehouseError(XeroSyncError):
+    """A statement failed or the connection dropped; the transaction was rolled back, so
+    nothing of the batch is stored and the watermark did not move. Retrying can help."""
+
+    retryable = True

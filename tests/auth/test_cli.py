@@ -1,0 +1,182 @@
+"""``python -m xero_sync.auth``: a headless authorize against the sandbox, then status and
+tenants, none of which may print a token."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+import requests
+
+from tests.auth.conftest import (
+    SCOPES,
+    Warehouse,
+    admin,
+    connect_app,
+    manager,
+    sandbox_settings,
+    token_stats,
+)
+from xero_sync.auth.callback import CallbackReceiver
+from xero_sync.auth.cli import consent_url, main
+from xero_sync.auth.crypto import TokenCipher
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def conn_uri(xero: Any) -> str:
+    """The xero_default connection as an Airflow URI, pointed at the sandbox."""
+    config = xero.state.config
+    extra = urlencode({"api_url": xero.url, "identity_url": xero.url, "login_url": xero.url,
+                       "scopes": " ".join(SCOPES)})
+    return f"xero://{config.client_id}:{config.client_secret}@/?{extra}"
+
+
+def cli_args(xero: Any, warehouse: Warehouse, *command: str) -> list[str]:
+    return [*command, "--xero-conn-uri", conn_uri(xero), "--warehouse-uri", warehouse.uri]
+
+
+@pytest.fixture
+def key_env(monkeypatch: pytest.MonkeyPatch, fernet_key: str) -> str:
+    """The Fernet key in the environment, as a deployment sets it."""
+    monkeypatch.setenv("XERO_SYNC_FERNET_KEY", fernet_key)
+    return fernet_key
+
+
+def test_authorize_runs_headless_and_stores_tokens(
+        xero: Any, sqlite_warehouse: Warehouse, fernet_key: str) -> None:
+    env = {**os.environ, "PYTHONPATH": f"{REPO / 'plugins'}:{REPO / 'tools'}",
+           "XERO_SYNC_FERNET_KEY": fernet_key}
+    command = [sys.executable, "-m", "xero_sync.auth",
+               *cli_args(xero, sqlite_warehouse, "authorize", "--no-browser", "--port", "0",
+                         "--timeout", "60")]
+    process = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    printed: list[str] = []
+    for line in process.stdout:
+        printed.append(line)
+        if line.startswith(f"{xero.url}/identity/connect/authorize?"):
+            consent = requests.get(line.strip(), timeout=30)  # the "browser"
+            assert consent.status_code == 200 and "received" in consent.text
+            break
+    out, err = process.communicate(timeout=60)
+    printed.append(out)
+    assert process.returncode == 0, err
+    text = "".join(printed)
+    tenant_id, name = next(iter(xero.state.tenant_names.items()))
+    assert tenant_id in text and name in text
+    assert "Stored the tokens of app sandbox-client-id" in text
+    tokens = sqlite_warehouse.store(TokenCipher(fernet_key)).load("sandbox-client-id")
+    assert tokens is not None and tokens.refresh_token
+    assert tokens.access_token not in text + err and tokens.refresh_token not in text + err
+    assert token_stats(xero)["issued"] == {"authorization_code": 1}
+
+
+def test_status_shows_bookkeeping_never_a_token(
+        xero: Any, sqlite_warehouse: Warehouse, key_env: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    settings = sandbox_settings(xero)
+    store = sqlite_warehouse.store(TokenCipher(key_env))
+    first = connect_app(xero, settings, store)
+    replaced = manager(xero, settings, store).force_refresh(first.access_token)
+    out = io.StringIO()
+    assert main(cli_args(xero, sqlite_warehouse, "status"), out) == 0
+    text = out.getvalue() + "".join(capsys.readouterr())
+    assert "refresh count  1" in text and "last refresh" in text
+    assert "accounting.settings.read" in text and "expires" in text
+    stored = store.load(settings.client_id)
+    assert stored is not None and stored.refresh_token is not None
+    for secret in (first.access_token, first.refresh_token, replaced, stored.refresh_token):
+        assert str(secret) not in text
+
+
+def test_status_without_tokens_names_the_authorize_command(
+        xero: Any, sqlite_warehouse: Warehouse, key_env: str) -> None:
+    out = io.StringIO()
+    assert main(cli_args(xero, sqlite_warehouse, "status"), out) == 1
+    assert "python -m xero_sync.auth authorize --conn-id xero_default" in out.getvalue()
+
+
+def test_tenants_lists_id_and_name(xero: Any, sqlite_warehouse: Warehouse, key_env: str) -> None:
+    connect_app(xero, sandbox_settings(xero), sqlite_warehouse.store(TokenCipher(key_env)))
+    out = io.StringIO()
+    assert main(cli_args(xero, sqlite_warehouse, "tenants"), out) == 0
+    tenant_id, name = next(iter(xero.state.tenant_names.items()))
+    assert f"{tenant_id}  ORGANISATION  {name}" in out.getvalue()
+
+
+def test_undefined_connection_names_the_variable(
+        sqlite_warehouse: Warehouse, key_env: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("AIRFLOW_CONN_NOT_DEFINED_HERE", raising=False)
+    monkeypatch.delenv("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", raising=False)
+    code = main(["status", "--conn-id", "not_defined_here", "--warehouse-uri",
+                 sqlite_warehouse.uri], io.StringIO())
+    assert code == 1
+    assert "AIRFLOW_CONN_NOT_DEFINED_HERE" in capsys.readouterr().err
+
+
+def test_consent_url_carries_what_xero_needs(xero: Any) -> None:
+    url = consent_url(sandbox_settings(xero), "http://localhost:8799/callback", "st4te")
+    assert url.startswith(f"{xero.url}/identity/connect/authorize?response_type=code&")
+    assert "client_id=sandbox-client-id" in url and "state=st4te" in url
+    assert "redirect_uri=http%3A%2F%2Flocalhost%3A8799%2Fcallback" in url
+    assert "offline_access" in url
+
+
+def test_callback_receiver_catches_one_redirect() -> None:
+    receiver = CallbackReceiver(0)
+    try:
+        answer = threading.Thread(target=lambda: requests.get(
+            f"{receiver.redirect_uri}?code=abc&state=xyz", timeout=10))
+        answer.start()
+        redirect = receiver.wait(10)
+        answer.join()
+    finally:
+        receiver.close()
+    assert redirect is not None and (redirect.code, redirect.state) == ("abc", "xyz")
+
+
+def test_callback_receiver_times_out() -> None:
+    receiver = CallbackReceiver(0)
+    try:
+        assert receiver.wait(0.2) is None
+    finally:
+        receiver.close()
+
+
+def test_authorize_refuses_a_forged_state(
+        xero: Any, sqlite_warehouse: Warehouse, key_env: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    out = io.StringIO()
+    result: list[int] = []
+    worker = threading.Thread(target=lambda: result.append(main(
+        cli_args(xero, sqlite_warehouse, "authorize", "--no-browser", "--port", "0",
+                 "--timeout", "20"), out)))
+    worker.start()
+    url = wait_for_line(out, "/identity/connect/authorize?")
+    redirect_uri = url.split("redirect_uri=")[1].split("&")[0].replace("%3A", ":").replace(
+        "%2F", "/")
+    requests.get(f"{redirect_uri}?code=stolen&state=forged", timeout=10)
+    worker.join(30)
+    assert result == [1]
+    assert "state does not match" in capsys.readouterr().err
+    assert admin(xero, "GET", "stats")["tokens"]["issued"] == {}
+
+
+def wait_for_line(out: io.StringIO, needle: str) -> str:
+    """The first line printed so far containing ``needle`` (polling the buffer)."""
+    for _ in range(200):
+        for line in out.getvalue().splitlines():
+            if needle in line:
+                return line
+        threading.Event().wait(0.05)
+    raise AssertionError(f"never printed {needle!r}: {out.getvalue()}")

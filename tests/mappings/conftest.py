@@ -1,0 +1,45 @@
+"""Shared fixtures: the project's mappings and the sandbox's organisations, made once a session."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from xero_sandbox.generator import generate_organisation
+from xero_sync.mapping import ObjectMapping, load_mappings
+
+MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "include" / "mappings"
+
+# One mapping per object Xero still serves (the Accounting API's Employees, ExpenseClaims and
+# Receipts are retired; employees come from Payroll AU).
+OBJECTS = (
+    "accounts", "bank_transactions", "bank_transfers", "batch_payments", "branding_themes",
+    "contacts", "contact_groups", "credit_notes", "currencies", "employees", "invoices", "items",
+    "journals", "linked_transactions", "manual_journals", "organisation", "overpayments",
+    "payments", "prepayments", "purchase_orders", "quotes", "repeating_invoices", "tax_rates",
+    "tracking_categories", "users",
+)
+
+SEED = 7
+SCALE = 100  # about 100 invoices an organisation: every optional field appears at least once
+TENANT_IDS = tuple(str(uuid.UUID(int=index + 1, version=4)) for index in range(4))  # NZ AU UK US
+
+Record = dict[str, Any]
+
+
+@pytest.fixture(scope="session")
+def mappings() -> dict[str, ObjectMapping]:
+    """The project's mappings by name."""
+    return {mapping.name: mapping for mapping in load_mappings(MAPPINGS_DIR)}
+
+
+@pytest.fixture(scope="session")
+def organisations() -> dict[str, dict[str, list[Record]]]:
+    """Four sandbox organisations (one per country profile): {tenant id: {collection: records}}."""
+    return {
+        tenant_id: generate_organisation(SEED, index, tenant_id, f"Org {index}", SCALE)
+        for index, tenant_id in enumerate(TENANT_IDS)
+    }

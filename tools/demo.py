@@ -1,0 +1,259 @@
+"""``make demo``: the whole product against the built-in Xero sandbox, into a local SQLite
+warehouse, with no credentials and no servers.
+
+1. starts the sandbox (two organisations) and a fresh Airflow home under var/demo/;
+2. migrates Airflow's metadata database, creates the ``xero_api`` pool and the connections;
+3. runs the ``authorize`` command headless (the sandbox consents on the user's behalf);
+4. runs every DAG once and prints rows per table and API calls used;
+5. makes the organisations change as their users would, runs every DAG again and prints what
+   the incremental runs picked up.
+
+``python tools/demo.py --ui`` starts the sandbox and ``airflow standalone`` on the same home,
+so the DAGs, runs and logs of the demo can be browsed at http://localhost:8080.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "var" / "demo"
+WAREHOUSE = DEMO / "warehouse.db"
+AIRFLOW_HOME = DEMO / "airflow"
+SANDBOX_PORT = 8765
+BIN = Path(sys.executable).parent
+
+
+def main() -> int:
+    """Run the demo (or, with --ui, serve it)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ui", action="store_true", help="serve the demo's Airflow UI")
+    parser.add_argument("--scale", type=int, default=1000, help="invoices per organisation")
+    args = parser.parse_args()
+    if args.ui:
+        return serve_ui()
+    started = time.monotonic()
+    if DEMO.exists():
+        shutil.rmtree(DEMO)
+    DEMO.mkdir(parents=True)
+    env = demo_env()
+    sandbox = start_sandbox(env, args.scale)
+    try:
+        setup_airflow(env)
+        authorize(env)
+        first = run_all(env, "first run")
+        report_first(first)
+        changes = admin("POST", "activity", json={"intensity": 10})
+        print(f"\nThe organisations changed: {describe_activity(changes)}.")
+        second = run_all(env, "incremental run")
+        report_second(first, second)
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=30)
+    print(f"\nWarehouse (SQLite): {WAREHOUSE}")
+    print("Browse the demo in Airflow's UI: make demo-ui   (then http://localhost:8080)")
+    print(f"Demo wall time: {time.monotonic() - started:.0f} s")
+    return 0
+
+
+def demo_env() -> dict[str, str]:
+    """Everything Airflow and the package need, pointed at var/demo and the sandbox."""
+    key_file = DEMO / "fernet.key"
+    if not key_file.exists():
+        from cryptography.fernet import Fernet
+
+        key_file.write_text(Fernet.generate_key().decode())
+    sandbox = f"http://127.0.0.1:{SANDBOX_PORT}"
+    xero = {"conn_type": "xero", "login": "sandbox-client-id",
+            "password": "sandbox-client-secret",
+            "extra": {"api_url": sandbox, "identity_url": sandbox, "login_url": sandbox}}
+    env = dict(os.environ)
+    env.update({
+        "AIRFLOW_HOME": str(AIRFLOW_HOME),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__FERNET_KEY": key_file.read_text().strip(),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{AIRFLOW_HOME / 'airflow.db'}",
+        "AIRFLOW_CONN_XERO_DEFAULT": json.dumps(xero),
+        "AIRFLOW_CONN_XERO_WAREHOUSE": json.dumps({"conn_type": "sqlite",
+                                                   "host": str(WAREHOUSE)}),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "plugins"), str(ROOT / "tools")]),
+    })
+    return env
+
+
+def start_sandbox(env: dict[str, str], scale: int) -> subprocess.Popen[bytes]:
+    """The sandbox on its port, once its organisations are built."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", SANDBOX_PORT)) == 0:
+            raise SystemExit(f"port {SANDBOX_PORT} is in use: stop whatever listens there "
+                             "(an earlier sandbox?) and run the demo again")
+    command = [sys.executable, "-m", "xero_sandbox", "--port", str(SANDBOX_PORT), "--seed",
+               "42", "--tenants", "2", "--scale", str(scale), "--auto-consent"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE)  # noqa: S603
+    assert process.stdout is not None
+    print(process.stdout.readline().decode().strip(), flush=True)
+    return process
+
+
+def airflow(env: dict[str, str], *args: str) -> None:
+    """Run an airflow CLI command quietly; show its output only when it fails."""
+    result = subprocess.run([str(BIN / "airflow"), *args], env=env, capture_output=True,  # noqa: S603
+                            text=True, check=False)
+    if result.returncode != 0:
+        print(result.stdout[-3000:], result.stderr[-3000:], sep="\n")
+        raise SystemExit(f"airflow {' '.join(args)} failed")
+
+
+def setup_airflow(env: dict[str, str]) -> None:
+    """Metadata database and the pool that keeps Xero's 5-in-flight limit."""
+    print("Setting up Airflow in var/demo/airflow ...", flush=True)
+    airflow(env, "db", "migrate")
+    airflow(env, "pools", "set", "xero_api", "5", "Xero allows 5 calls in flight per org")
+
+
+def authorize(env: dict[str, str]) -> None:
+    """The one step a person does, run headless: the sandbox consents automatically."""
+    command = [sys.executable, "-m", "xero_sync.auth", "authorize", "--no-browser"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,  # noqa: S603
+                               stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("http"):
+            requests.get(line.strip(), timeout=30)  # follows the redirect to the callback
+            break
+    output = process.stdout.read()
+    if process.wait(timeout=60) != 0:
+        print(output)
+        raise SystemExit("the authorize command failed")
+    print("Authorized the sandbox app: tokens stored, encrypted, in the warehouse.", flush=True)
+
+
+def run_all(env: dict[str, str], label: str) -> dict[str, Any]:
+    """Run every DAG once (in one process, so Airflow starts once) and gather the figures."""
+    print(f"\nRunning every DAG ({label}) ...", flush=True)
+    calls_before = admin("GET", "stats")["calls"]
+    runner = ROOT / "tools" / "demo_run_dags.py"
+    result = subprocess.run([sys.executable, str(runner)], env=env,  # noqa: S603
+                            capture_output=True, text=True, check=False)
+    runs = [json.loads(line[5:]) for line in result.stdout.splitlines()
+            if line.startswith("DEMO ")]
+    failed = [r for r in runs if r["state"] != "success"]
+    if result.returncode != 0 or failed or not runs:
+        print(result.stdout[-5000:], result.stderr[-5000:], sep="\n")
+        raise SystemExit(f"DAG runs failed: {[r['dag_id'] for r in failed] or 'runner'}")
+    calls = _calls_since(calls_before, admin("GET", "stats")["calls"])
+    return {"runs": runs, "calls": calls, "tables": table_counts(),
+            "synced": synced_counts([r["run_id"] for r in runs])}
+
+
+def admin(method: str, name: str, **kwargs: Any) -> Any:
+    """The sandbox's admin API."""
+    reply = requests.request(method, f"http://127.0.0.1:{SANDBOX_PORT}/_sandbox/{name}",
+                             timeout=60, **kwargs)
+    reply.raise_for_status()
+    return reply.json()
+
+
+def _calls_since(before: dict[str, dict[str, int]],
+                 after: dict[str, dict[str, int]]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for tenant, endpoints in after.items():
+        for endpoint, count in endpoints.items():
+            used = count - before.get(tenant, {}).get(endpoint, 0)
+            totals[endpoint] = totals.get(endpoint, 0) + used
+    return totals
+
+
+def table_counts() -> dict[str, tuple[int, int]]:
+    """Rows and rows marked deleted, per warehouse table."""
+    import sqlite3
+
+    with sqlite3.connect(WAREHOUSE) as db:
+        names = [row[0] for row in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'xero\\_%' "
+            "ESCAPE '\\' AND name NOT LIKE 'xero\\_\\_%' ESCAPE '\\' ORDER BY name")]
+        counts = {}
+        for name in names:
+            columns = {row[1] for row in db.execute(f'PRAGMA table_info("{name}")')}
+            deleted = "SUM(is_deleted)" if "is_deleted" in columns else "0"
+            total, gone = db.execute(f'SELECT COUNT(*), {deleted} FROM "{name}"').fetchone()  # noqa: S608
+            counts[name.removeprefix("xero_")] = (total, gone or 0)
+    return counts
+
+
+def synced_counts(run_ids: list[str]) -> dict[str, dict[str, int]]:
+    """Per object: rows inserted, updated and deleted by these runs (from _sync_runs)."""
+    import sqlite3
+
+    marks = ",".join("?" * len(run_ids))
+    with sqlite3.connect(WAREHOUSE) as db:
+        rows = db.execute(
+            "SELECT object, SUM(inserted), SUM(updated), SUM(deleted), SUM(calls) "  # noqa: S608
+            f'FROM "xero__sync_runs" WHERE run_id IN ({marks}) GROUP BY object', run_ids)
+        return {r[0]: {"inserted": r[1], "updated": r[2], "deleted": r[3], "calls": r[4]}
+                for r in rows}
+
+
+def describe_activity(changes: dict[str, Any]) -> str:
+    """One line: what the simulated users did across the organisations."""
+    totals: dict[str, int] = {}
+    for report in changes.values():
+        for kind in ("created", "updated", "hard_deleted"):
+            for key, ids in report[kind].items():
+                totals[f"{kind.replace('_', ' ')} {key}"] = totals.get(
+                    f"{kind.replace('_', ' ')} {key}", 0) + len(ids)
+    return ", ".join(f"{count} {what}" for what, count in sorted(totals.items()))
+
+
+def report_first(first: dict[str, Any]) -> None:
+    """Rows per table and calls per object after the first run."""
+    print(f"\n{'table':<42}{'rows':>8}{'deleted':>9}")
+    print("-" * 59)
+    for table, (rows, deleted) in sorted(first["tables"].items()):
+        print(f"{table:<42}{rows:>8}{deleted:>9}")
+    total_calls = sum(first["calls"].values())
+    print(f"\nXero API calls used by the first run: {total_calls} "
+          f"(for {len(first['runs'])} DAGs and 2 organisations)")
+
+
+def report_second(first: dict[str, Any], second: dict[str, Any]) -> None:
+    """What the incremental run picked up, and what it cost, object by object."""
+    print(f"\n{'object':<24}{'inserted':>10}{'updated':>9}{'deleted':>9}{'calls':>7}"
+          f"{'first run calls':>17}")
+    print("-" * 76)
+    for name, counts in sorted(second["synced"].items()):
+        before = first["synced"].get(name, {}).get("calls", 0)
+        print(f"{name:<24}{counts['inserted']:>10}{counts['updated']:>9}"
+              f"{counts['deleted']:>9}{counts['calls']:>7}{before:>17}")
+    print(f"\nIncremental run: {sum(second['calls'].values())} API calls "
+          f"(first run: {sum(first['calls'].values())}).")
+
+
+def serve_ui() -> int:
+    """The sandbox plus ``airflow standalone`` on the demo's home (Ctrl-C stops both)."""
+    if not AIRFLOW_HOME.exists():
+        raise SystemExit("run `make demo` first: it creates var/demo")
+    env = demo_env()
+    sandbox = start_sandbox(env, 1000)
+    try:
+        subprocess.run([str(BIN / "airflow"), "standalone"], env=env, check=False)  # noqa: S603
+    finally:
+        sandbox.terminate()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
