@@ -127,17 +127,17 @@ def setup_airflow(env: dict[str, str]) -> None:
 def authorize(env: dict[str, str]) -> None:
     """The one step a person does, run headless: the sandbox consents automatically."""
     command = [sys.executable, "-m", "xero_sync.auth", "authorize", "--no-browser"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,  # noqa: S603
-                               stderr=subprocess.STDOUT, text=True)
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.startswith("http"):
-            requests.get(line.strip(), timeout=30)  # follows the redirect to the callback
-            break
-    output = process.stdout.read()
-    if process.wait(timeout=60) != 0:
-        print(output)
-        raise SystemExit("the authorize command failed")
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE,  # noqa: S603
+                          stderr=subprocess.STDOUT, text=True) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("http"):
+                requests.get(line.strip(), timeout=30)  # follows the redirect to the callback
+                break
+        output = process.stdout.read()
+        if process.wait(timeout=60) != 0:
+            print(output)
+            raise SystemExit("the authorize command failed")
     print("Authorized the sandbox app: tokens stored, encrypted, in the warehouse.", flush=True)
 
 

@@ -31,7 +31,7 @@ def sync_tenant(mapping: ObjectMapping, tenant_id: str, context: dict[str, Any])
     """Sync one object for one organisation; returns counts (never tokens or records)."""
     request = build_request(mapping, tenant_id, context)
     hook = XeroHook()
-    warehouse = open_warehouse(hook.warehouse)
+    warehouse = open_warehouse(hook.warehouse_conn_id)
     try:
         warehouse.ensure_tables([mapping])
         outcome = run_sync(hook, warehouse, request, hook.client.counter)

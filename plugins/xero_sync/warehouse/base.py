@@ -46,7 +46,7 @@ class LoadCounts:
 
     inserted: int = 0
     updated: int = 0
-    unchanged: int = 0  # staged rows not applied because the stored row is newer
+    unchanged: int = 0  # staged rows not written: the stored row is newer, or identical
     deleted: int = 0  # rows marked is_deleted (statuses, or missing from a full snapshot)
     child_rows: int = 0
     quarantined: int = 0

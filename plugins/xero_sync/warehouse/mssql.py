@@ -1,0 +1,126 @@
+"""SQL Server: the production warehouse, through pymssql (the MSSQL provider's driver).
+
+The statements are generated in ``tsql.py`` (and kept as golden files); this module runs them
+in one transaction per load. In Airflow the connection comes from ``MsSqlHook.get_conn()``
+(``factory.py``); tests and the command line open one from a ``WarehouseTarget``. The
+provider's ``insert_rows(replace=True)`` is not used: it sends one MERGE per row and commits
+every 1,000 rows, so a crash would leave half a batch (see airflow-3.md, section 4).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from xero_sync.transform import Quarantined
+from xero_sync.warehouse.base import RunContext, SyncState, WarehouseError
+from xero_sync.warehouse.dialect import MSSQL
+from xero_sync.warehouse.sqlbase import ParentResult, SqlWarehouse
+from xero_sync.warehouse.staging import Frame, StagedBatch
+from xero_sync.warehouse.tables import QUARANTINE, TableSpec
+from xero_sync.warehouse.tsql import (
+    applied_sql,
+    create_schema_sql,
+    ddl_lock_sql,
+    existing_columns_sql,
+    merge_sql,
+    quarantine_sql,
+    replace_children_sql,
+    save_state_sql,
+    schema_id_sql,
+    session_sql,
+    stage_sql,
+    touch_sql,
+)
+from xero_sync.warehouse.values import canonical, convert_column, json_converter
+
+
+class MssqlWarehouse(SqlWarehouse):
+    """SQL Server through a pymssql connection (autocommit off)."""
+
+    sql = MSSQL
+
+    def driver_errors(self) -> tuple[type[BaseException], ...]:
+        """pymssql's base error."""
+        import pymssql
+
+        return (pymssql.Error,)
+
+    def _begin(self, cursor: Any) -> None:
+        cursor.execute(session_sql())
+
+    def _lock_ddl(self, cursor: Any) -> None:
+        resource = f"xero_sync:ddl:{self.schema}"
+        cursor.execute(ddl_lock_sql(), (resource,))
+        row = cursor.fetchone()
+        code = None if row is None else int(row[0])
+        if code is None or code < 0:
+            raise WarehouseError(
+                f"warehouse {self.description}: sp_getapplock on {resource!r} returned {code} "
+                "(-1 timeout, -2 cancelled, -3 deadlock): another task held the table-creation "
+                "lock too long; retry the task"
+            )
+
+    def _create_schema(self, cursor: Any) -> None:
+        cursor.execute(schema_id_sql(), (self.schema,))
+        row = cursor.fetchone()
+        if row is None or row[0] is None:
+            cursor.execute(create_schema_sql(self.schema))
+
+    def _existing_columns(self, cursor: Any, table: str) -> list[str]:
+        cursor.execute(existing_columns_sql(), (self.table(table),))
+        return [row[0] for row in cursor.fetchall()]
+
+    # -- parents ----------------------------------------------------------------------------
+
+    def _merge_parents(self, cursor: Any, staged: StagedBatch, run: RunContext) -> ParentResult:
+        mapping = staged.mapping
+        cursor.execute(stage_sql(self.schema, mapping), (frame_json(staged.parent),))
+        cursor.execute(merge_sql(self.schema, mapping), (run.loaded_at, run.run_id))
+        cursor.execute(applied_sql(mapping))
+        rows = cursor.fetchall()
+        inserted = sum(1 for row in rows if row[0] == "INSERT")
+        deleted = sum(1 for row in rows if row[2] and not row[3])
+        applied = {canonical(row[1]) for row in rows}
+        replaced = {canonical(row[1]) for row in rows if row[0] != "INSERT"}
+        return ParentResult(inserted, len(rows) - inserted, deleted, applied, replaced)
+
+    def _touch(self, cursor: Any, staged: StagedBatch, keys: list[Any], run: RunContext) -> None:
+        cursor.execute(touch_sql(self.schema, staged.mapping),
+                       (run.run_id, staged.tenant_id, json.dumps(keys)))
+
+    # -- children ---------------------------------------------------------------------------
+
+    def _replace_children(self, cursor: Any, staged: StagedBatch, result: ParentResult,
+                          run: RunContext) -> int:
+        inserted = 0
+        for child, frame in zip(staged.mapping.all_children(), staged.children, strict=True):
+            rows = frame.where_in(staged.key_column, result.applied)
+            cursor.execute(replace_children_sql(self.schema, staged.mapping, child),
+                           (frame_json(rows), run.loaded_at, run.run_id))
+            inserted += rows.size
+        return inserted
+
+    def _insert_quarantine(self, cursor: Any, records: list[Quarantined],
+                           run: RunContext) -> None:
+        if records:
+            payload = rows_json(QUARANTINE, QUARANTINE.names, self.quarantine_rows(records, run))
+            cursor.execute(quarantine_sql(self.schema), (payload,))
+
+    def _save_state(self, cursor: Any, state: SyncState, run: RunContext) -> None:
+        cursor.execute(save_state_sql(self.schema), self.state_values(state, run))
+
+
+def frame_json(frame: Frame) -> str:
+    """A frame's rows as the JSON array ``OPENJSON … WITH`` reads (one object per row)."""
+    names = frame.spec.data_columns
+    return rows_json(frame.spec, names, frame.rows())
+
+
+def rows_json(spec: TableSpec, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Rows as JSON objects, values converted per column type (decimals as exact strings)."""
+    columns = [convert_column(column, json_converter(spec.column(name).type))
+               for name, column in zip(names, zip(*rows, strict=True), strict=False)]
+    records = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+    return json.dumps(records, ensure_ascii=True, separators=(",", ":"))

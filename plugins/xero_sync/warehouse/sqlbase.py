@@ -1,0 +1,304 @@
+"""The load protocol every SQL dialect follows; the dialects supply the statements.
+
+``load`` is one transaction (design decisions 4 and 5):
+
+1. stage the parent rows, one per key (``staging.py``), and MERGE them: a stored row is only
+   overwritten by a staged row whose UpdatedDateUTC is not older, and a staged row identical to
+   the stored one is left alone (counted unchanged, children untouched);
+2. mark every key the source contained as seen by this run (``_run_id``), applied or not, so
+   that a full snapshot's ``mark_missing_deleted`` only marks what the snapshot lacked;
+3. for the parents actually applied, delete their child rows in every child table and insert
+   the staged ones: an older copy never replaces newer children. Only updated parents can have
+   stored children: a parent this load inserted had no row, and parent rows are never
+   deleted, so its children are inserted without a DELETE first;
+4. store the quarantined records; move the watermark, never back; commit.
+
+Any exception rolls everything back. ``_run_id`` therefore means "the last run whose
+extract contained the row", and ``_loaded_at`` "when its values were last written".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from xero_sync.errors import ConfigurationError
+from xero_sync.mapping import ObjectMapping
+from xero_sync.transform import Batch, Quarantined
+from xero_sync.warehouse.base import (
+    DEFAULT_SCHEMA,
+    LoadCounts,
+    RunContext,
+    SyncRun,
+    SyncState,
+    Warehouse,
+    WarehouseError,
+)
+from xero_sync.warehouse.ddl import add_column, create_table
+from xero_sync.warehouse.dialect import Dialect, check_schema
+from xero_sync.warehouse.staging import StagedBatch, stage
+from xero_sync.warehouse.statements import insert_sql, mark_missing_sql, select_state_sql
+from xero_sync.warehouse.tables import (
+    CONTROL_TABLES,
+    QUARANTINE,
+    SYNC_RUNS,
+    SYNC_STATE,
+    TableSpec,
+    mapping_tables,
+)
+from xero_sync.warehouse.values import Converter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ParentResult:
+    """What the MERGE of a batch's parent rows did."""
+
+    inserted: int
+    updated: int
+    deleted: int  # applied rows now marked deleted that were not before
+    applied: set[Any]  # keys inserted or updated: their staged children are inserted
+    replaced: set[Any]  # keys updated: their stored children are deleted first
+
+
+class SqlWarehouse(Warehouse):
+    """The protocol over a DB-API connection; subclasses write the SQL of one dialect."""
+
+    sql: ClassVar[Dialect]
+
+    def __init__(self, connection: Any, schema: str = DEFAULT_SCHEMA, *,
+                 description: str = "") -> None:
+        self.connection = connection
+        self.schema = check_schema(schema)
+        self.dialect = self.sql.name
+        self.description = description or self.sql.name
+
+    def table(self, name: str) -> str:
+        """A table's qualified, quoted name in this warehouse."""
+        return self.sql.table(self.schema, name)
+
+    # -- the interface ----------------------------------------------------------------------
+
+    def ensure_tables(self, mappings: Sequence[ObjectMapping]) -> None:
+        """Create the control tables and each mapping's tables; add columns mappings gained."""
+        specs = [*CONTROL_TABLES, *(spec for m in mappings for spec in mapping_tables(m))]
+        with self._transaction("create or widen the tables", self.schema) as cursor:
+            self._lock_ddl(cursor)
+            self._create_schema(cursor)
+            for spec in specs:
+                self._ensure_table(cursor, spec)
+
+    def read_state(self, mapping: ObjectMapping, tenant_id: str) -> SyncState:
+        """The stored watermark, or an empty state before the first load."""
+        sql = select_state_sql(self.sql, self.schema)
+        with self._transaction("read the sync state", self.table(SYNC_STATE.name)) as cursor:
+            cursor.execute(sql, (mapping.name, tenant_id))
+            row = cursor.fetchone()
+        if row is None:
+            return SyncState(mapping.name, tenant_id)
+        return SyncState(mapping.name, tenant_id, self.read_timestamp(row[0]),
+                         None if row[1] is None else int(row[1]), row[2],
+                         self.read_timestamp(row[3]))
+
+    def load(self, batch: Batch, run: RunContext, state: SyncState | None) -> LoadCounts:
+        """Stage, MERGE, replace children, quarantine, move the watermark: one transaction."""
+        _check_state(batch.mapping, batch.tenant_id, state)
+        staged = stage(batch)
+        where = f"{self.table(batch.mapping.table)} (tenant {batch.tenant_id})"
+        with self._transaction(f"load {staged.parent.size} rows", where) as cursor:
+            counts = self._load_staged(cursor, staged, run)
+            self._insert_quarantine(cursor, staged.quarantined, run)
+            counts.quarantined = len(staged.quarantined)
+            if state is not None:
+                self._save_state(cursor, state, run)
+        log.info("%s tenant %s: %s", batch.mapping.name, batch.tenant_id, counts)
+        self._after_commit(staged)
+        return counts
+
+    def mark_missing_deleted(self, mapping: ObjectMapping, tenant_id: str, run: RunContext,
+                             state: SyncState | None) -> int:
+        """Rows of the tenant that ``run`` did not see become is_deleted, with the state."""
+        _check_state(mapping, tenant_id, state)
+        sql = mark_missing_sql(self.sql, self.schema, mapping.table)
+        params = (True, self.bind_timestamp(run.loaded_at), tenant_id, False, run.run_id)
+        where = f"{self.table(mapping.table)} (tenant {tenant_id})"
+        with self._transaction("mark rows missing from the snapshot deleted", where) as cursor:
+            cursor.execute(sql, params)
+            marked = int(cursor.rowcount)
+            if state is not None:
+                self._save_state(cursor, state, run)
+        log.info("%s tenant %s: %d rows missing from the snapshot marked deleted",
+                 mapping.name, tenant_id, marked)
+        return marked
+
+    def record_run(self, run: SyncRun) -> None:
+        """Append the run's row to ``_sync_runs``."""
+        counts = run.counts
+        values = (run.run_id, run.object_name, run.tenant_id,
+                  self.bind_timestamp(run.started_at), self.bind_timestamp(run.finished_at),
+                  run.status, run.calls, run.pages, counts.inserted, counts.updated,
+                  counts.unchanged, counts.deleted, counts.child_rows, counts.quarantined,
+                  run.error)
+        table = self.table(SYNC_RUNS.name)
+        with self._transaction("record the run", table) as cursor:
+            cursor.execute(self.insert_sql(SYNC_RUNS), values)
+
+    def close(self) -> None:
+        """Close the connection."""
+        with contextlib.suppress(Exception):
+            self.connection.close()
+
+    # -- shared SQL -------------------------------------------------------------------------
+
+    def insert_sql(self, spec: TableSpec, names: Sequence[str] | None = None) -> str:
+        """``INSERT INTO table (columns) VALUES (placeholders)``."""
+        return insert_sql(self.sql, self.schema, spec, names)
+
+    def quarantine_rows(self, records: list[Quarantined], run: RunContext) -> list[tuple[Any, ...]]:
+        """The ``_quarantine`` rows of a batch's refused records."""
+        loaded_at = self.bind_timestamp(run.loaded_at)
+        return [(r.tenant_id, r.object_name, r.record_key, r.reason, r.raw_json, run.run_id,
+                 loaded_at) for r in records]
+
+    def state_values(self, state: SyncState, run: RunContext) -> tuple[Any, ...]:
+        """The ``_sync_state`` row to merge (the run's id and time unless the state says)."""
+        return (state.object_name, state.tenant_id, self.bind_timestamp(state.watermark_ts),
+                state.watermark_int, state.last_run_id or run.run_id,
+                self.bind_timestamp(state.updated_at or run.loaded_at))
+
+    def bind_timestamp(self, value: datetime | None) -> Any:
+        """A naive-UTC datetime as this driver binds it."""
+        return value
+
+    def read_timestamp(self, value: Any) -> datetime | None:
+        """A stored timestamp back as a naive-UTC datetime."""
+        return value
+
+    def converters(self, spec: TableSpec) -> list[Converter] | None:
+        """Per-column converters for binding a frame's rows (None: the driver binds them)."""
+        return None
+
+    # -- what each dialect provides ---------------------------------------------------------
+
+    def driver_errors(self) -> tuple[type[BaseException], ...]:
+        """The driver's exception classes (wrapped into WarehouseError)."""
+        raise NotImplementedError
+
+    def _begin(self, cursor: Any) -> None:
+        """Start a transaction (drivers that start one implicitly do nothing)."""
+
+    def _lock_ddl(self, cursor: Any) -> None:
+        """Serialise concurrent ``ensure_tables`` (many mapped tasks start at once)."""
+        raise NotImplementedError
+
+    def _create_schema(self, cursor: Any) -> None:
+        """Create the warehouse schema if missing."""
+
+    def _existing_columns(self, cursor: Any, table: str) -> list[str]:
+        """The columns a table has now; empty when it does not exist."""
+        raise NotImplementedError
+
+    def _merge_parents(self, cursor: Any, staged: StagedBatch, run: RunContext) -> ParentResult:
+        """Stage and MERGE the parent rows."""
+        raise NotImplementedError
+
+    def _touch(self, cursor: Any, staged: StagedBatch, keys: list[Any], run: RunContext) -> None:
+        """Set ``_run_id`` on the stored rows of ``keys`` (seen, not rewritten)."""
+        raise NotImplementedError
+
+    def _replace_children(self, cursor: Any, staged: StagedBatch, result: ParentResult,
+                          run: RunContext) -> int:
+        """Delete the replaced parents' children, insert the applied parents' staged ones;
+        returns the rows inserted."""
+        raise NotImplementedError
+
+    def _insert_quarantine(self, cursor: Any, records: list[Quarantined],
+                           run: RunContext) -> None:
+        """Store the refused records."""
+        if records:
+            cursor.executemany(self.insert_sql(QUARANTINE), self.quarantine_rows(records, run))
+
+    def _save_state(self, cursor: Any, state: SyncState, run: RunContext) -> None:
+        """Upsert ``_sync_state``; watermarks become the greater of stored and new."""
+        raise NotImplementedError
+
+    def _after_commit(self, staged: StagedBatch) -> None:
+        """Housekeeping once a load is committed (never part of it)."""
+
+    # -- the protocol -----------------------------------------------------------------------
+
+    def _load_staged(self, cursor: Any, staged: StagedBatch, run: RunContext) -> LoadCounts:
+        counts = LoadCounts()
+        if not staged.seen_keys:
+            return counts
+        result = ParentResult(0, 0, 0, set(), set())
+        if staged.parent.size:
+            result = self._merge_parents(cursor, staged, run)
+        untouched = [key for key in staged.seen_keys if key not in result.applied]
+        if untouched:
+            self._touch(cursor, staged, untouched, run)
+        if result.applied:
+            counts.child_rows = self._replace_children(cursor, staged, result, run)
+        counts.inserted, counts.updated, counts.deleted = (result.inserted, result.updated,
+                                                           result.deleted)
+        counts.unchanged = staged.parent.size - result.inserted - result.updated
+        return counts
+
+    def _ensure_table(self, cursor: Any, spec: TableSpec) -> None:
+        existing = set(self._existing_columns(cursor, spec.name))
+        if not existing:
+            cursor.execute(create_table(self.sql, self.schema, spec))
+            log.info("created table %s", self.table(spec.name))
+            return
+        missing_key = [name for name in spec.key if name not in existing]
+        if missing_key:
+            raise ConfigurationError(
+                f"table {self.table(spec.name)} exists without its key column(s) "
+                f"{', '.join(missing_key)}: the mapping's key changed. Rename or drop the table "
+                "and run a full refresh"
+            )
+        for column in spec.columns:
+            if column.name not in existing:
+                cursor.execute(add_column(self.sql, self.schema, spec.name, column))
+                log.info("added column %s to %s (existing rows hold NULL until reloaded)",
+                         column.name, self.table(spec.name))
+
+    @contextlib.contextmanager
+    def _transaction(self, action: str, where: str) -> Iterator[Any]:
+        cursor = self.connection.cursor()
+        try:
+            self._begin(cursor)
+            yield cursor
+            self.connection.commit()
+        except BaseException as error:
+            self._rollback()
+            if isinstance(error, self.driver_errors()):
+                raise WarehouseError(
+                    f"warehouse {self.description}: could not {action} in {where}: {error}. "
+                    "The transaction was rolled back: nothing of it is stored and the "
+                    "watermark did not move. Check the warehouse connection and rerun the task; "
+                    "it resumes from the stored watermark"
+                ) from error
+            raise
+        finally:
+            with contextlib.suppress(Exception):
+                cursor.close()
+
+    def _rollback(self) -> None:
+        try:
+            self.connection.rollback()
+        except Exception as error:  # the connection may be gone: the server rolls back then
+            log.warning("warehouse %s: rollback failed: %s", self.description, error)
+
+
+def _check_state(mapping: ObjectMapping, tenant_id: str, state: SyncState | None) -> None:
+    if state is not None and (state.object_name, state.tenant_id) != (mapping.name, tenant_id):
+        raise ConfigurationError(
+            f"state for {state.object_name}/{state.tenant_id} passed with a batch of "
+            f"{mapping.name}/{tenant_id}; pass the state of the batch's object and tenant"
+        )

@@ -1,0 +1,1 @@
+SELECT [name] FROM sys.columns WHERE [object_id] = OBJECT_ID(%s) ORDER BY [column_id]

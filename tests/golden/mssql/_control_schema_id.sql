@@ -1,0 +1,1 @@
+SELECT SCHEMA_ID(%s)

@@ -1,0 +1,1 @@
+SELECT [action], [bank_transaction_id], [is_deleted], [was_deleted] FROM #applied

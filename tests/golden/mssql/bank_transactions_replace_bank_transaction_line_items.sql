@@ -1,0 +1,22 @@
+DECLARE @json NVARCHAR(MAX) = %s, @loaded_at DATETIME2(3) = %s, @run_id NVARCHAR(250) = %s;
+DELETE c FROM [xero].[bank_transaction_line_items] AS c
+WHERE EXISTS (SELECT 1 FROM #applied AS a WHERE a.[action] = N'UPDATE' AND a.[tenant_id] = c.[tenant_id] AND a.[bank_transaction_id] = c.[bank_transaction_id]);
+INSERT INTO [xero].[bank_transaction_line_items] ([tenant_id], [bank_transaction_id], [_position], [line_item_id], [item_code], [item_id], [item_name], [description], [quantity], [unit_amount], [account_code], [account_id], [tax_type], [tax_amount], [line_amount], [_loaded_at], [_run_id])
+SELECT j.[tenant_id], j.[bank_transaction_id], j.[_position], j.[line_item_id], j.[item_code], j.[item_id], j.[item_name], j.[description], j.[quantity], j.[unit_amount], j.[account_code], j.[account_id], j.[tax_type], j.[tax_amount], j.[line_amount], @loaded_at, @run_id
+FROM OPENJSON(@json) WITH (
+    [tenant_id] UNIQUEIDENTIFIER '$."tenant_id"',
+    [bank_transaction_id] UNIQUEIDENTIFIER '$."bank_transaction_id"',
+    [_position] INT '$."_position"',
+    [line_item_id] UNIQUEIDENTIFIER '$."line_item_id"',
+    [item_code] NVARCHAR(MAX) '$."item_code"',
+    [item_id] UNIQUEIDENTIFIER '$."item_id"',
+    [item_name] NVARCHAR(MAX) '$."item_name"',
+    [description] NVARCHAR(MAX) '$."description"',
+    [quantity] DECIMAL(19, 4) '$."quantity"',
+    [unit_amount] DECIMAL(19, 4) '$."unit_amount"',
+    [account_code] NVARCHAR(MAX) '$."account_code"',
+    [account_id] UNIQUEIDENTIFIER '$."account_id"',
+    [tax_type] NVARCHAR(MAX) '$."tax_type"',
+    [tax_amount] DECIMAL(19, 4) '$."tax_amount"',
+    [line_amount] DECIMAL(19, 4) '$."line_amount"'
+) AS j

@@ -1,0 +1,32 @@
+DECLARE @json NVARCHAR(MAX) = %s;
+DROP TABLE IF EXISTS #stage;
+SELECT j.[tenant_id], j.[bank_transaction_id], j.[type], j.[status], j.[contact_id], j.[contact_name], j.[bank_account_id], j.[bank_account_code], j.[bank_account_name], j.[date], j.[reference], j.[is_reconciled], j.[line_amount_types], j.[currency_code], j.[currency_rate], j.[sub_total], j.[total_tax], j.[total], j.[prepayment_id], j.[overpayment_id], j.[has_attachments], j.[updated_date_utc], j.[is_deleted], j.[_raw_json]
+INTO #stage
+FROM OPENJSON(@json) WITH (
+    [tenant_id] UNIQUEIDENTIFIER '$."tenant_id"',
+    [bank_transaction_id] UNIQUEIDENTIFIER '$."bank_transaction_id"',
+    [type] NVARCHAR(MAX) '$."type"',
+    [status] NVARCHAR(MAX) '$."status"',
+    [contact_id] UNIQUEIDENTIFIER '$."contact_id"',
+    [contact_name] NVARCHAR(MAX) '$."contact_name"',
+    [bank_account_id] UNIQUEIDENTIFIER '$."bank_account_id"',
+    [bank_account_code] NVARCHAR(MAX) '$."bank_account_code"',
+    [bank_account_name] NVARCHAR(MAX) '$."bank_account_name"',
+    [date] DATE '$."date"',
+    [reference] NVARCHAR(MAX) '$."reference"',
+    [is_reconciled] BIT '$."is_reconciled"',
+    [line_amount_types] NVARCHAR(MAX) '$."line_amount_types"',
+    [currency_code] NVARCHAR(MAX) '$."currency_code"',
+    [currency_rate] DECIMAL(28, 10) '$."currency_rate"',
+    [sub_total] DECIMAL(19, 4) '$."sub_total"',
+    [total_tax] DECIMAL(19, 4) '$."total_tax"',
+    [total] DECIMAL(19, 4) '$."total"',
+    [prepayment_id] UNIQUEIDENTIFIER '$."prepayment_id"',
+    [overpayment_id] UNIQUEIDENTIFIER '$."overpayment_id"',
+    [has_attachments] BIT '$."has_attachments"',
+    [updated_date_utc] DATETIME2(3) '$."updated_date_utc"',
+    [is_deleted] BIT '$."is_deleted"',
+    [_raw_json] NVARCHAR(MAX) '$."_raw_json"'
+) AS j;
+DROP TABLE IF EXISTS #applied;
+CREATE TABLE #applied ([action] NVARCHAR(10) NOT NULL, [tenant_id] UNIQUEIDENTIFIER NOT NULL, [bank_transaction_id] UNIQUEIDENTIFIER NOT NULL, [is_deleted] BIT NOT NULL, [was_deleted] BIT NULL)

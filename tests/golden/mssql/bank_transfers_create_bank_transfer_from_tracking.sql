@@ -1,0 +1,12 @@
+CREATE TABLE [xero].[bank_transfer_from_tracking] (
+    [tenant_id] UNIQUEIDENTIFIER NOT NULL,
+    [bank_transfer_id] UNIQUEIDENTIFIER NOT NULL,
+    [_position] INT NOT NULL,
+    [tracking_category_id] UNIQUEIDENTIFIER NOT NULL,
+    [tracking_option_id] UNIQUEIDENTIFIER NULL,
+    [name] NVARCHAR(100) NULL,
+    [option] NVARCHAR(100) NULL,
+    [_loaded_at] DATETIME2(3) NOT NULL,
+    [_run_id] NVARCHAR(250) NOT NULL,
+    PRIMARY KEY ([tenant_id], [bank_transfer_id], [tracking_category_id])
+)

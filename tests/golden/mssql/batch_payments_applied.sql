@@ -1,0 +1,1 @@
+SELECT [action], [batch_payment_id], [is_deleted], [was_deleted] FROM #applied

@@ -1,0 +1,22 @@
+CREATE TABLE [xero].[batch_payments] (
+    [tenant_id] UNIQUEIDENTIFIER NOT NULL,
+    [batch_payment_id] UNIQUEIDENTIFIER NOT NULL,
+    [type] NVARCHAR(50) NULL,
+    [status] NVARCHAR(50) NULL,
+    [account_id] UNIQUEIDENTIFIER NULL,
+    [date] DATE NULL,
+    [amount] DECIMAL(19, 4) NULL,
+    [total_amount] DECIMAL(19, 4) NULL,
+    [reference] NVARCHAR(MAX) NULL,
+    [particulars] NVARCHAR(MAX) NULL,
+    [code] NVARCHAR(MAX) NULL,
+    [details] NVARCHAR(MAX) NULL,
+    [narrative] NVARCHAR(MAX) NULL,
+    [is_reconciled] BIT NULL,
+    [updated_date_utc] DATETIME2(3) NULL,
+    [is_deleted] BIT NOT NULL,
+    [_raw_json] NVARCHAR(MAX) NOT NULL,
+    [_loaded_at] DATETIME2(3) NOT NULL,
+    [_run_id] NVARCHAR(250) NOT NULL,
+    PRIMARY KEY ([tenant_id], [batch_payment_id])
+)

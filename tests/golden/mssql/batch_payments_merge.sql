@@ -1,0 +1,10 @@
+DECLARE @loaded_at DATETIME2(3) = %s, @run_id NVARCHAR(250) = %s;
+MERGE INTO [xero].[batch_payments] WITH (HOLDLOCK) AS t
+USING #stage AS s
+ON t.[tenant_id] = s.[tenant_id] AND t.[batch_payment_id] = s.[batch_payment_id]
+WHEN MATCHED AND (s.[updated_date_utc] >= t.[updated_date_utc] OR s.[updated_date_utc] IS NULL OR t.[updated_date_utc] IS NULL) AND EXISTS (SELECT s.[type], s.[status], s.[account_id], s.[date], s.[amount], s.[total_amount], s.[reference], s.[particulars], s.[code], s.[details], s.[narrative], s.[is_reconciled], s.[updated_date_utc], s.[is_deleted], s.[_raw_json] COLLATE Latin1_General_100_BIN2 EXCEPT SELECT t.[type], t.[status], t.[account_id], t.[date], t.[amount], t.[total_amount], t.[reference], t.[particulars], t.[code], t.[details], t.[narrative], t.[is_reconciled], t.[updated_date_utc], t.[is_deleted], t.[_raw_json] COLLATE Latin1_General_100_BIN2) THEN
+    UPDATE SET [type] = s.[type], [status] = s.[status], [account_id] = s.[account_id], [date] = s.[date], [amount] = s.[amount], [total_amount] = s.[total_amount], [reference] = s.[reference], [particulars] = s.[particulars], [code] = s.[code], [details] = s.[details], [narrative] = s.[narrative], [is_reconciled] = s.[is_reconciled], [updated_date_utc] = s.[updated_date_utc], [is_deleted] = s.[is_deleted], [_raw_json] = s.[_raw_json], [_loaded_at] = @loaded_at, [_run_id] = @run_id
+WHEN NOT MATCHED BY TARGET THEN
+    INSERT ([tenant_id], [batch_payment_id], [type], [status], [account_id], [date], [amount], [total_amount], [reference], [particulars], [code], [details], [narrative], [is_reconciled], [updated_date_utc], [is_deleted], [_raw_json], [_loaded_at], [_run_id])
+    VALUES (s.[tenant_id], s.[batch_payment_id], s.[type], s.[status], s.[account_id], s.[date], s.[amount], s.[total_amount], s.[reference], s.[particulars], s.[code], s.[details], s.[narrative], s.[is_reconciled], s.[updated_date_utc], s.[is_deleted], s.[_raw_json], @loaded_at, @run_id)
+OUTPUT $action, inserted.[tenant_id], inserted.[batch_payment_id], inserted.[is_deleted], deleted.[is_deleted] INTO #applied;

@@ -1,0 +1,16 @@
+DECLARE @json NVARCHAR(MAX) = %s, @loaded_at DATETIME2(3) = %s, @run_id NVARCHAR(250) = %s;
+DELETE c FROM [xero].[batch_payment_payments] AS c
+WHERE EXISTS (SELECT 1 FROM #applied AS a WHERE a.[action] = N'UPDATE' AND a.[tenant_id] = c.[tenant_id] AND a.[batch_payment_id] = c.[batch_payment_id]);
+INSERT INTO [xero].[batch_payment_payments] ([tenant_id], [batch_payment_id], [_position], [payment_id], [invoice_id], [invoice_number], [amount], [bank_amount], [reference], [_loaded_at], [_run_id])
+SELECT j.[tenant_id], j.[batch_payment_id], j.[_position], j.[payment_id], j.[invoice_id], j.[invoice_number], j.[amount], j.[bank_amount], j.[reference], @loaded_at, @run_id
+FROM OPENJSON(@json) WITH (
+    [tenant_id] UNIQUEIDENTIFIER '$."tenant_id"',
+    [batch_payment_id] UNIQUEIDENTIFIER '$."batch_payment_id"',
+    [_position] INT '$."_position"',
+    [payment_id] UNIQUEIDENTIFIER '$."payment_id"',
+    [invoice_id] UNIQUEIDENTIFIER '$."invoice_id"',
+    [invoice_number] NVARCHAR(MAX) '$."invoice_number"',
+    [amount] DECIMAL(19, 4) '$."amount"',
+    [bank_amount] DECIMAL(19, 4) '$."bank_amount"',
+    [reference] NVARCHAR(MAX) '$."reference"'
+) AS j

@@ -1,0 +1,1 @@
+SELECT [action], [contact_id], [is_deleted], [was_deleted] FROM #applied

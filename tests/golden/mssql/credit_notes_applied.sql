@@ -1,0 +1,1 @@
+SELECT [action], [credit_note_id], [is_deleted], [was_deleted] FROM #applied

@@ -1,0 +1,1 @@
+SELECT [action], [code], [is_deleted], [was_deleted] FROM #applied

@@ -1,0 +1,1 @@
+SELECT [action], [journal_id], [is_deleted], [was_deleted] FROM #applied

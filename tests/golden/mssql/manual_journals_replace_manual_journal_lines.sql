@@ -1,0 +1,17 @@
+DECLARE @json NVARCHAR(MAX) = %s, @loaded_at DATETIME2(3) = %s, @run_id NVARCHAR(250) = %s;
+DELETE c FROM [xero].[manual_journal_lines] AS c
+WHERE EXISTS (SELECT 1 FROM #applied AS a WHERE a.[action] = N'UPDATE' AND a.[tenant_id] = c.[tenant_id] AND a.[manual_journal_id] = c.[manual_journal_id]);
+INSERT INTO [xero].[manual_journal_lines] ([tenant_id], [manual_journal_id], [_position], [account_code], [account_id], [description], [line_amount], [tax_type], [tax_amount], [is_blank], [_loaded_at], [_run_id])
+SELECT j.[tenant_id], j.[manual_journal_id], j.[_position], j.[account_code], j.[account_id], j.[description], j.[line_amount], j.[tax_type], j.[tax_amount], j.[is_blank], @loaded_at, @run_id
+FROM OPENJSON(@json) WITH (
+    [tenant_id] UNIQUEIDENTIFIER '$."tenant_id"',
+    [manual_journal_id] UNIQUEIDENTIFIER '$."manual_journal_id"',
+    [_position] INT '$."_position"',
+    [account_code] NVARCHAR(MAX) '$."account_code"',
+    [account_id] UNIQUEIDENTIFIER '$."account_id"',
+    [description] NVARCHAR(MAX) '$."description"',
+    [line_amount] DECIMAL(19, 4) '$."line_amount"',
+    [tax_type] NVARCHAR(MAX) '$."tax_type"',
+    [tax_amount] DECIMAL(19, 4) '$."tax_amount"',
+    [is_blank] BIT '$."is_blank"'
+) AS j

@@ -1,0 +1,1 @@
+SELECT [action], [purchase_order_id], [is_deleted], [was_deleted] FROM #applied

@@ -1,0 +1,1 @@
+SELECT [action], [tax_type], [is_deleted], [was_deleted] FROM #applied

@@ -1,0 +1,1 @@
+SELECT [action], [tracking_category_id], [is_deleted], [was_deleted] FROM #applied

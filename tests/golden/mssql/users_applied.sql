@@ -1,0 +1,1 @@
+SELECT [action], [user_id], [is_deleted], [was_deleted] FROM #applied

@@ -1,0 +1,87 @@
+"""The load tests of SQLite and PostgreSQL, run on a real SQL Server.
+
+Skipped unless ``XERO_SYNC_TEST_MSSQL`` holds a connection URI, e.g.::
+
+    XERO_SYNC_TEST_MSSQL=mssql://sa:Secret123!@localhost:1433/master \\
+        .venv/bin/pytest tests/warehouse/test_mssql_live.py
+
+Each test gets a scratch schema (``xero_wh_test_<hex>``), dropped with its tables afterwards.
+The tests are the same functions as in ``test_load``, ``test_values``, ``test_tables`` and
+``test_failures``; only the ``scratch`` fixture differs.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from tests.warehouse import test_failures, test_load, test_tables, test_values
+from tests.warehouse.support import Scratch
+from xero_sync.warehouse.dbapi import connect, target_from_uri
+
+URI = os.environ.get("XERO_SYNC_TEST_MSSQL")
+pytestmark = pytest.mark.skipif(
+    not URI, reason="no SQL Server here: set XERO_SYNC_TEST_MSSQL=mssql://user:pass@host:1433/db "
+                    "to run the warehouse load tests on one")
+
+_DROP_TABLES = (
+    "DECLARE @sql NVARCHAR(MAX) = N''; "
+    "SELECT @sql += N'DROP TABLE ' + QUOTENAME(s.name) + N'.' + QUOTENAME(t.name) + N'; ' "
+    "FROM sys.tables AS t JOIN sys.schemas AS s ON s.schema_id = t.schema_id "
+    "WHERE s.name = %s; EXEC sp_executesql @sql"
+)
+
+
+@pytest.fixture
+def scratch() -> Iterator[Scratch]:
+    """A scratch schema on the SQL Server of XERO_SYNC_TEST_MSSQL."""
+    assert URI is not None
+    target = target_from_uri(URI)
+    scratch = Scratch(target, f"xero_wh_test_{uuid.uuid4().hex[:10]}")
+    yield scratch
+    scratch.close_all()
+    connection = connect(target)
+    try:
+        cursor = connection.cursor()
+        cursor.execute(_DROP_TABLES, (scratch.schema,))
+        cursor.execute(f"IF SCHEMA_ID(N'{scratch.schema}') IS NOT NULL "
+                       f"DROP SCHEMA [{scratch.schema}]")
+        connection.commit()
+    finally:
+        connection.close()
+
+
+test_pages_of_invoices_load_with_children = test_load.test_pages_of_invoices_load_with_children
+test_loading_again_changes_nothing = test_load.test_loading_again_changes_nothing
+test_an_older_version_never_overwrites_a_newer_one = (
+    test_load.test_an_older_version_never_overwrites_a_newer_one)
+test_same_timestamp_with_different_content_is_applied = (
+    test_load.test_same_timestamp_with_different_content_is_applied)
+test_a_voided_invoice_is_marked_deleted_and_keeps_its_last_state = (
+    test_load.test_a_voided_invoice_is_marked_deleted_and_keeps_its_last_state)
+test_duplicate_keys_in_a_batch_the_last_wins = (
+    test_load.test_duplicate_keys_in_a_batch_the_last_wins)
+test_the_watermark_never_moves_back = test_load.test_the_watermark_never_moves_back
+test_a_full_snapshot_marks_missing_rows_deleted = (
+    test_load.test_a_full_snapshot_marks_missing_rows_deleted)
+test_a_failed_load_stores_nothing = test_load.test_a_failed_load_stores_nothing
+test_a_database_error_names_the_table_and_rolls_back = (
+    test_load.test_a_database_error_names_the_table_and_rolls_back)
+test_runs_are_recorded = test_load.test_runs_are_recorded
+test_hostile_text_and_missing_values_are_stored_exactly = (
+    test_values.test_hostile_text_and_missing_values_are_stored_exactly)
+test_dates_at_the_edges_are_stored_exactly = test_values.test_dates_at_the_edges_are_stored_exactly
+test_typed_values_read_back_as_the_batch_holds_them = (
+    test_values.test_typed_values_read_back_as_the_batch_holds_them)
+test_values_a_column_cannot_hold_are_quarantined_with_a_reason = (
+    test_values.test_values_a_column_cannot_hold_are_quarantined_with_a_reason)
+test_every_table_is_created_once_with_its_columns = (
+    test_tables.test_every_table_is_created_once_with_its_columns)
+test_a_column_added_to_a_mapping_is_altered_in_and_data_kept = (
+    test_tables.test_a_column_added_to_a_mapping_is_altered_in_and_data_kept)
+test_every_project_mapping_gets_its_tables = test_tables.test_every_project_mapping_gets_its_tables
+test_random_failures_then_rerun_from_the_watermark = (
+    test_failures.test_random_failures_then_rerun_from_the_watermark)

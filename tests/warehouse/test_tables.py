@@ -1,0 +1,145 @@
+"""Tables from mappings: created once, widened when a mapping gains a column, data kept."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.warehouse.conftest import ROOT, TENANT
+from tests.warehouse.support import Scratch, expected_rows, run, table_rows, warehouse_data
+from tests.warehouse.test_load import load_pages
+from xero_sync.errors import ConfigurationError
+from xero_sync.mapping import Column, ObjectMapping, load_mappings, parse_mapping
+from xero_sync.transform import transform
+from xero_sync.warehouse.dialect import MSSQL, POSTGRES, SQLITE
+from xero_sync.warehouse.sqlbase import SqlWarehouse
+from xero_sync.warehouse.sqlite import SqliteWarehouse
+from xero_sync.warehouse.tables import CONTROL_TABLES, child_table, mapping_tables, parent_table
+
+Record = dict[str, Any]
+INVOICES_YAML = ROOT / "include" / "mappings" / "invoices.yaml"
+
+
+def invoices_document() -> dict[str, Any]:
+    """invoices.yaml as a dict, to change."""
+    document = yaml.safe_load(INVOICES_YAML.read_text(encoding="utf-8"))
+    assert isinstance(document, dict)
+    return document
+
+
+def columns_of(warehouse: SqlWarehouse, table: str) -> list[str]:
+    """A table's columns as the catalog lists them."""
+    cursor = warehouse.connection.cursor()
+    names = warehouse._existing_columns(cursor, table)
+    warehouse.connection.commit()
+    return names
+
+
+def test_every_table_is_created_once_with_its_columns(warehouse: SqlWarehouse,
+                                                      invoices_mapping: ObjectMapping) -> None:
+    warehouse.ensure_tables([invoices_mapping])  # a second time: nothing to do
+
+    for spec in [*CONTROL_TABLES, *mapping_tables(invoices_mapping)]:
+        assert columns_of(warehouse, spec.name) == spec.names, spec.name
+    tracking = child_table(invoices_mapping, invoices_mapping.children[0].children[0])
+    assert tracking.key == ("tenant_id", "invoice_id", "line_item_id", "tracking_category_id")
+    assert parent_table(invoices_mapping).names[-4:] == ["is_deleted", "_raw_json", "_loaded_at",
+                                                          "_run_id"]
+
+
+def test_a_column_added_to_a_mapping_is_altered_in_and_data_kept(
+        warehouse: SqlWarehouse, invoices_mapping: ObjectMapping,
+        invoices: list[Record]) -> None:
+    load_pages(warehouse, invoices_mapping, invoices)
+    document = invoices_document()
+    document["columns"].append({"source": "HasErrors", "name": "has_errors_added",
+                                "type": "boolean"})
+    document["children"][0]["columns"].append(
+        {"source": "Item.Code", "name": "item_code_added", "type": "string", "length": 30})
+    wider = parse_mapping(document, str(INVOICES_YAML), "invoices")
+
+    warehouse.ensure_tables([wider])
+
+    assert columns_of(warehouse, "invoices")[-1] == "has_errors_added"
+    assert columns_of(warehouse, "invoice_line_items")[-1] == "item_code_added"
+    kept = table_rows(warehouse, "invoices", TENANT, ["invoice_id", "total", "has_errors_added"])
+    assert len(kept) == len(invoices)
+    assert {row[2] for row in kept} == {None}
+    counts = load_pages(warehouse, wider, invoices, run_id="run-2")
+    assert counts.updated == len(invoices)  # the new column makes every row differ
+    assert warehouse_data(warehouse, wider, TENANT) == expected_rows(wider, TENANT, invoices)
+    assert any(row[0] for row in table_rows(warehouse, "invoice_line_items", TENANT,
+                                            ["item_code_added"]))
+
+
+def test_a_changed_key_is_refused_with_what_to_do(warehouse: SqlWarehouse) -> None:
+    document = invoices_document()
+    document["columns"][0]["name"] = "xero_invoice_id"
+    rekeyed = parse_mapping(document, str(INVOICES_YAML), "invoices")
+
+    with pytest.raises(ConfigurationError, match=r"invoices.*xero_invoice_id.*drop the table"):
+        warehouse.ensure_tables([rekeyed])
+
+
+def test_every_project_mapping_gets_its_tables(scratch: Scratch) -> None:
+    mappings = load_mappings(ROOT / "include" / "mappings")
+    warehouse = scratch.open()
+
+    warehouse.ensure_tables(mappings)
+    warehouse.ensure_tables(mappings)
+
+    for mapping in mappings:
+        for spec in mapping_tables(mapping):
+            assert columns_of(warehouse, spec.name) == spec.names
+
+
+def test_sqlite_keeps_decimals_dates_and_times_as_exact_text(
+        tmp_path: Path, invoices_mapping: ObjectMapping, invoices: list[Record]) -> None:
+    connection = sqlite3.connect(tmp_path / "types.db")
+    warehouse = SqliteWarehouse(connection)
+    warehouse.ensure_tables([invoices_mapping])
+    warehouse.load(transform(invoices_mapping, TENANT, invoices[:5]), run(), None)
+
+    types = connection.execute(
+        'SELECT DISTINCT typeof(total), typeof(currency_rate), typeof("date"), '
+        'typeof(updated_date_utc), typeof(is_deleted) FROM xero_invoices').fetchall()
+    assert types == [("text", "text", "text", "text", "integer")]
+    names = [row[0] for row in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    assert {"xero_invoices", "xero__sync_state", "xero__sync_runs", "xero__quarantine",
+            "xero_invoice_line_item_tracking"} <= set(names)
+
+
+def test_types_follow_design_decision_6(invoices_mapping: ObjectMapping) -> None:
+    spec = parent_table(invoices_mapping)
+    wanted = {"invoice_id": ("UNIQUEIDENTIFIER", "uuid", "TEXT"),
+              "type": ("NVARCHAR(20)", "varchar(20)", "TEXT"),
+              "reference": ("NVARCHAR(MAX)", "text", "TEXT"),
+              "total": ("DECIMAL(19, 4)", "numeric(19, 4)", "TEXT"),
+              "currency_rate": ("DECIMAL(28, 10)", "numeric(28, 10)", "TEXT"),
+              "sent_to_contact": ("BIT", "boolean", "INTEGER"),
+              "date": ("DATE", "date", "TEXT"),
+              "updated_date_utc": ("DATETIME2(3)", "timestamp(3)", "TEXT"),
+              "_raw_json": ("NVARCHAR(MAX)", "text", "TEXT")}
+    for name, types in wanted.items():
+        column = spec.column(name)
+        assert tuple(d.sql_type(column) for d in (MSSQL, POSTGRES, SQLITE)) == types, name
+
+
+def test_names_that_need_escaping_or_collide_are_refused(invoices_mapping: ObjectMapping) -> None:
+    lines = invoices_mapping.children[0]
+    clashing = replace(lines, columns=(*lines.columns, Column("InvoiceID", "invoice_id", "guid")))
+    clash = replace(invoices_mapping, children=(clashing, *invoices_mapping.children[1:]))
+    with pytest.raises(ConfigurationError, match=r"invoice_line_items.*invoice_id"):
+        mapping_tables(clash)
+    document = invoices_document()
+    document["columns"].append({"source": "Reference", "name": "r" * 64, "type": "string"})
+    with pytest.raises(ConfigurationError, match="at most 63"):
+        parent_table(parse_mapping(document, "long.yaml", "invoices"))
+    with pytest.raises(ConfigurationError, match="warehouse schema"):
+        SqliteWarehouse(sqlite3.connect(":memory:"), 'xero"; DROP TABLE x; --')

@@ -1,0 +1,291 @@
+"""SQL Server without a server: golden T-SQL, sqlglot parsing, and a recorded load.
+
+No SQL Server runs here, so the T-SQL is covered three ways (the live suite,
+``test_mssql_live.py``, runs the real thing when ``XERO_SYNC_TEST_MSSQL`` is set):
+
+* Golden files: every statement generated for every mapping in ``include/mappings`` (and the
+  control statements) is compared with ``tests/golden/mssql/<mapping>_<statement>.sql``. After
+  an intended change, rewrite them and review the diff::
+
+      XERO_SYNC_UPDATE_GOLDEN=1 .venv/bin/pytest tests/warehouse/test_tsql.py
+
+* Parsing: every generated statement, with its ``%s`` placeholders as variables, must parse with
+  ``sqlglot.parse(sql, read="tsql")`` into real statements (no unparsed ``Command``).
+* A recorded load: ``MssqlWarehouse`` runs against a fake pymssql connection that records what
+  it is sent; each statement is rendered exactly as pymssql would send it (its own
+  ``substitute_params``) and parsed again, so hostile values are proven to stay inside literals.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pymssql
+import pytest
+import sqlglot
+from pymssql import _mssql
+from sqlglot import exp
+
+from tests.warehouse.conftest import ROOT, TENANT
+from tests.warehouse.support import run, state_after
+from tests.warehouse.test_load import with_items
+from tests.warehouse.test_values import EMOJI, LONG
+from xero_sync.mapping import ObjectMapping, load_mappings
+from xero_sync.transform import transform
+from xero_sync.warehouse.base import SyncRun, SyncState, WarehouseError
+from xero_sync.warehouse.ddl import add_column
+from xero_sync.warehouse.dialect import MSSQL
+from xero_sync.warehouse.factory import warehouse_for
+from xero_sync.warehouse.mssql import MssqlWarehouse
+from xero_sync.warehouse.tables import mapping_tables
+from xero_sync.warehouse.tsql import control_statements, mapping_statements
+
+GOLDEN = ROOT / "tests" / "golden" / "mssql"
+UPDATE = os.environ.get("XERO_SYNC_UPDATE_GOLDEN") == "1"
+MAPPINGS = load_mappings(ROOT / "include" / "mappings")
+Record = dict[str, Any]
+
+
+def golden_files(prefix: str) -> dict[str, str]:
+    """The golden files of one mapping (or of the control statements, ``_control``)."""
+    if prefix == "_control":
+        statements = control_statements("xero")
+    else:
+        statements = mapping_statements("xero", next(m for m in MAPPINGS if m.name == prefix))
+    return {f"{prefix}_{name}.sql": sql + "\n" for name, sql in statements.items()}
+
+
+def generated() -> dict[str, str]:
+    """Every golden file's name and content."""
+    files: dict[str, str] = {}
+    for prefix in ["_control", *(m.name for m in MAPPINGS)]:
+        files.update(golden_files(prefix))
+    return files
+
+
+def parse_tsql(sql: str) -> list[exp.Expression]:
+    """Parse as T-SQL with the placeholders as variables; no statement left unparsed."""
+    counter = iter(range(1, 1000))
+    bound = re.sub(r"%s", lambda _: f"@p{next(counter)}", sql)
+    parsed = [s for s in sqlglot.parse(bound, read="tsql", error_level=sqlglot.ErrorLevel.RAISE)
+              if s is not None]
+    assert parsed, sql
+    for statement in parsed:
+        assert not list(statement.find_all(exp.Command)), f"unparsed T-SQL in: {sql}"
+    return parsed
+
+
+# -- golden files ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("prefix", ["_control", *(m.name for m in MAPPINGS)])
+def test_generated_tsql_matches_the_golden_files(prefix: str) -> None:
+    files = golden_files(prefix)
+    if UPDATE:
+        GOLDEN.mkdir(parents=True, exist_ok=True)
+        for name, sql in files.items():
+            (GOLDEN / name).write_text(sql, encoding="utf-8")
+    for name, sql in files.items():
+        path = GOLDEN / name
+        assert path.exists(), f"{path} is missing: run with XERO_SYNC_UPDATE_GOLDEN=1"
+        assert path.read_text(encoding="utf-8") == sql, (
+            f"{path} differs from the generated T-SQL; if the change is intended, rewrite the "
+            "golden files with XERO_SYNC_UPDATE_GOLDEN=1 and review the diff")
+
+
+def test_no_stale_golden_files() -> None:
+    stale = sorted({p.name for p in GOLDEN.glob("*.sql")} - set(generated()))
+    if UPDATE:
+        for name in stale:
+            (GOLDEN / name).unlink()
+        return
+    assert not stale, f"golden files no statement generates: {stale}"
+
+
+# -- parsing -----------------------------------------------------------------------------------
+
+def test_every_generated_statement_parses_as_tsql() -> None:
+    statements = [*control_statements("xero").values()]
+    for mapping in MAPPINGS:
+        statements += mapping_statements("xero", mapping).values()
+        statements += [add_column(MSSQL, "xero", spec.name, column)
+                       for spec in mapping_tables(mapping) for column in spec.columns]
+    for sql in statements:
+        parse_tsql(sql)
+    assert len(statements) > 500
+
+
+def test_the_merge_is_guarded_and_holds_its_lock(invoices_mapping: ObjectMapping) -> None:
+    merge = parse_tsql(mapping_statements("xero", invoices_mapping)["merge"])[-1]
+    assert isinstance(merge, exp.Merge)
+    text = merge.sql("tsql")
+    assert "WITH (HOLDLOCK)" in text
+    assert "s.[updated_date_utc] >= t.[updated_date_utc]" in text
+    assert "EXCEPT" in text and "COLLATE Latin1_General_100_BIN2" in text
+    assert "OUTPUT $action" in text and "INTO #applied" in text
+
+
+# -- a recorded load ---------------------------------------------------------------------------
+
+class RecordingCursor:
+    """Records each statement, as written and as pymssql would send it; answers from
+    ``respond``."""
+
+    def __init__(self, connection: RecordingConnection) -> None:
+        self.connection = connection
+        self.rows: list[tuple[Any, ...]] = []
+        self.rowcount = -1
+
+    def execute(self, sql: str, params: Any = None) -> None:
+        params = () if params is None else tuple(params)
+        assert sql.count("%s") == len(params), sql
+        sent = _mssql.substitute_params(sql, params) if params else sql.encode()
+        self.connection.log.append((sql, params, sent.decode("utf-8")))
+        self.rows, self.rowcount = self.connection.respond(sql, params)
+
+    def executemany(self, sql: str, rows: list[Any]) -> None:
+        raise AssertionError("pymssql's executemany is a round trip per row: not for loads")
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self.rows[0] if self.rows else None
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return list(self.rows)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class RecordingConnection:
+    """A pymssql stand-in: every key staged is reported inserted by the MERGE."""
+
+    def __init__(self, fail_on: str | None = None) -> None:
+        self.log: list[tuple[str, tuple[Any, ...], str]] = []
+        self.events: list[str] = []
+        self.fail_on = fail_on
+        self.staged: list[Record] = []
+
+    def cursor(self) -> RecordingCursor:
+        return RecordingCursor(self)
+
+    def commit(self) -> None:
+        self.events.append("COMMIT")
+
+    def rollback(self) -> None:
+        self.events.append("ROLLBACK")
+
+    def close(self) -> None:
+        self.events.append("CLOSE")
+
+    def respond(self, sql: str, params: tuple[Any, ...]) -> tuple[list[tuple[Any, ...]], int]:
+        self.events.append(sql.split()[0])
+        if self.fail_on and self.fail_on in sql:
+            raise pymssql.OperationalError("20003, b'Adaptive Server connection timed out'")
+        if "sp_getapplock" in sql:
+            return [(0,)], -1
+        if "SCHEMA_ID" in sql:
+            return [(None,)], -1
+        if "INTO #stage" in sql:
+            self.staged = json.loads(params[0])
+        if "FROM #applied" in sql:
+            return [("INSERT", row["invoice_id"], row["is_deleted"], None)
+                    for row in self.staged], len(self.staged)
+        return [], 2
+
+
+def test_a_load_sends_only_generated_tsql_with_values_in_literals(
+        invoices_mapping: ObjectMapping, invoices: list[Record]) -> None:
+    connection = RecordingConnection()
+    warehouse = MssqlWarehouse(connection, "xero", description="mssql:recorded")
+    record = with_items(invoices)
+    record["Reference"] = "'; DROP TABLE [xero].[invoices]; --"
+    record["Contact"] = {**record["Contact"], "Name": EMOJI}
+    record["LineItems"][0]["Description"] = LONG
+    records = [record, *[r for r in invoices if r["InvoiceID"] != record["InvoiceID"]][:4]]
+    bad = {**invoices[-1], "Total": "NaN'); DROP TABLE x; --"}
+
+    warehouse.ensure_tables([invoices_mapping])
+    counts = warehouse.load(transform(invoices_mapping, TENANT, [*records, bad]), run(),
+                            state_after(invoices_mapping, TENANT, records))
+    warehouse.mark_missing_deleted(invoices_mapping, TENANT, run(), None)
+    warehouse.read_state(invoices_mapping, TENANT)
+    warehouse.record_run(SyncRun("run-1", "invoices", TENANT, run().loaded_at,
+                                 run().loaded_at, "success", 1, 1, counts))
+
+    assert (counts.inserted, counts.quarantined) == (5, 1)
+    allowed = {*control_statements("xero").values(),
+               *mapping_statements("xero", invoices_mapping).values()}
+    assert {sql for sql, _, _ in connection.log} <= allowed
+    for sql, _, sent in connection.log:
+        template, rendered = parse_tsql(sql), parse_tsql(sent)
+        assert [type(s) for s in rendered] == [type(s) for s in template], sent[:200]
+        drops = [d.sql("tsql") for s in rendered for d in s.find_all(exp.Drop)]
+        assert all("#" in drop for drop in drops), drops
+    assert connection.events.count("COMMIT") == 5  # ensure, load, mark, read, record
+    assert "ROLLBACK" not in connection.events
+
+
+def test_the_json_batch_carries_exact_values(invoices_mapping: ObjectMapping,
+                                             invoices: list[Record]) -> None:
+    connection = RecordingConnection()
+    warehouse = MssqlWarehouse(connection, "xero")
+    record = with_items(invoices)
+    record["Contact"] = {**record["Contact"], "Name": EMOJI}
+    record["CurrencyRate"] = 0.0000000123
+
+    warehouse.load(transform(invoices_mapping, TENANT, [record]), run(), None)
+
+    (row,) = connection.staged
+    assert row["invoice_id"] == record["InvoiceID"]
+    assert row["contact_name"] == EMOJI
+    assert row["currency_rate"] == "0.0000000123"
+    assert row["total"] == f"{record['Total']:.4f}"
+    assert isinstance(row["sent_to_contact"], bool | None)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}", row["updated_date_utc"])
+    sent = next(p[0] for sql, p, _ in connection.log if "INTO #stage" in sql)
+    assert sent.isascii()  # the JSON travels as ASCII: no connection charset can mangle it
+    lines = next(p for sql, p, _ in connection.log
+                 if sql.startswith("DECLARE @json") and "[invoice_line_items]" in sql)
+    assert len(json.loads(lines[0])) == len(record["LineItems"])
+
+
+def test_a_driver_error_rolls_back_and_names_the_table(invoices_mapping: ObjectMapping,
+                                                       invoices: list[Record]) -> None:
+    connection = RecordingConnection(fail_on="MERGE INTO [xero].[invoices]")
+    warehouse = MssqlWarehouse(connection, "xero", description="mssql:recorded")
+
+    with pytest.raises(WarehouseError, match=r"\[xero\]\.\[invoices\].*rolled back"):
+        warehouse.load(transform(invoices_mapping, TENANT, invoices[:3]), run(),
+                       SyncState("invoices", TENANT))
+
+    assert connection.events[-1] == "ROLLBACK"
+    assert "COMMIT" not in connection.events
+
+
+def test_airflow_connections_go_through_the_mssql_provider(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[dict[str, Any]] = []
+
+    def fake_connect(**kwargs: Any) -> RecordingConnection:
+        opened.append(kwargs)
+        return RecordingConnection()
+
+    monkeypatch.setattr(pymssql, "connect", fake_connect)
+    monkeypatch.setenv("AIRFLOW_CONN_XERO_WAREHOUSE_MSSQL_TEST", json.dumps({
+        "conn_type": "mssql", "host": "sql.example.com", "port": 1433, "login": "etl",
+        "password": "secret", "schema": "reporting", "extra": {"tds_version": "7.4"}}))
+
+    warehouse = warehouse_for("xero_warehouse_mssql_test")
+
+    assert isinstance(warehouse, MssqlWarehouse)
+    assert opened[0]["server"] == "sql.example.com"
+    assert opened[0]["database"] == "reporting"
+    assert opened[0]["tds_version"] == "7.4"  # extras reach pymssql as the provider passes them
+    assert "secret" not in warehouse.description
+
+
+def test_golden_directory_is_where_the_docstring_says() -> None:
+    assert Path(__file__).resolve().parents[1] / "golden" / "mssql" == GOLDEN

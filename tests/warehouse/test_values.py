@@ -1,0 +1,161 @@
+"""Hostile and extreme values are stored exactly, or quarantined with a reason.
+
+Quotes, SQL fragments, emoji, strings far over 4,000 characters, NULLs where Xero normally
+sends a value, and dates at the edges of what DATE / DATETIME2 hold travel only as bound
+parameters: the tables afterwards hold them character for character, and the SQL in them
+never ran.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from tests.warehouse.conftest import TENANT
+from tests.warehouse.support import (
+    expected_rows,
+    ms_date,
+    raw,
+    run,
+    table_rows,
+    warehouse_data,
+    with_new_ids,
+)
+from tests.warehouse.test_load import with_items
+from xero_sync.mapping import ObjectMapping
+from xero_sync.transform import transform
+from xero_sync.warehouse.sqlbase import SqlWarehouse
+from xero_sync.warehouse.values import canonical
+
+Record = dict[str, Any]
+EMOJI = "Zoë 👩‍💻🚀 ☃ — “curly” \u00a0tab\tnew\nline \\ back 100% %s %(x)s ?"
+LONG = "é😀" * 2600  # 5,200 characters, 7,800 UTF-16 units: over NVARCHAR(4000)
+
+
+def hostile(template: Record, warehouse: SqlWarehouse) -> Record:
+    """An invoice whose text is every kind of trouble for string-built SQL."""
+    record = with_new_ids(template)
+    record["Reference"] = "O'Brien \"quoted\" '; DROP TABLE x; --"
+    record["InvoiceNumber"] = f"'); DROP TABLE {warehouse.table('invoices')}; --"
+    record["Contact"] = {**record["Contact"], "Name": EMOJI}
+    record["Url"] = "https://example.com/?q=" + "a" * 10_000
+    record["Total"] = None  # a value Xero always sends, missing
+    record["CurrencyRate"] = None
+    record["Status"] = None
+    item = record["LineItems"][0]
+    item["Description"] = LONG
+    item["Quantity"] = None
+    if item.get("Tracking"):
+        item["Tracking"][0]["Option"] = "Ünïcödé ' \" ]] [[ `"
+    return record
+
+
+def edge_dates(template: Record) -> Record:
+    """An invoice with dates at the edges of DATE and DATETIME2(3)."""
+    record = with_new_ids(template)
+    record["Date"] = "/Date(-2208988800000+0000)/"  # 1900-01-01
+    record["DueDate"] = "/Date(0+0000)/"  # 1970-01-01, which Xero sends for some voids
+    record["ExpectedPaymentDate"] = "/Date(253402214400000+0000)/"  # 9999-12-31
+    record["PlannedPaymentDate"] = "/Date(-62135596800000+0000)/"  # 0001-01-01
+    record["FullyPaidOnDate"] = "/Date(-43200000+1300)/"  # 1969-12-31 12:00 UTC: 1 Jan in NZ
+    record["UpdatedDateUTC"] = "/Date(253402300799999+0000)/"  # 9999-12-31 23:59:59.999
+    for payment in record.get("Payments") or []:
+        payment["Date"] = "/Date(-1+0000)/"  # 1969-12-31
+    return record
+
+
+def test_hostile_text_and_missing_values_are_stored_exactly(warehouse: SqlWarehouse,
+                                                            invoices_mapping: ObjectMapping,
+                                                            invoices: list[Record]) -> None:
+    record = hostile(with_items(invoices), warehouse)
+
+    counts = warehouse.load(transform(invoices_mapping, TENANT, [record]), run(), None)
+
+    assert (counts.inserted, counts.quarantined) == (1, 0)
+    assert warehouse_data(warehouse, invoices_mapping, TENANT) == expected_rows(
+        invoices_mapping, TENANT, [record])
+    row = table_rows(warehouse, "invoices", TENANT,
+                     ["reference", "invoice_number", "contact_name", "url", "total", "status",
+                      "_raw_json"])[0]
+    assert row == (record["Reference"], record["InvoiceNumber"], EMOJI, record["Url"], None,
+                   None, raw(record))
+    description = table_rows(warehouse, "invoice_line_items", TENANT,
+                             ["description", "quantity"])
+    assert (LONG, None) in description
+    assert len(LONG) > 4000
+
+
+def test_dates_at_the_edges_are_stored_exactly(warehouse: SqlWarehouse,
+                                               invoices_mapping: ObjectMapping,
+                                               invoices: list[Record]) -> None:
+    record = edge_dates(with_items(invoices))
+    pre_1970 = with_new_ids(invoices[0])
+    pre_1970["UpdatedDateUTC"] = ms_date(datetime(1969, 7, 20, 20, 17, 40, 123000))
+
+    counts = warehouse.load(transform(invoices_mapping, TENANT, [record, pre_1970]), run(),
+                            None)
+
+    assert (counts.inserted, counts.quarantined) == (2, 0)
+    assert warehouse_data(warehouse, invoices_mapping, TENANT) == expected_rows(
+        invoices_mapping, TENANT, [record, pre_1970])
+    dates = table_rows(warehouse, "invoices", TENANT,
+                       ["invoice_id", "date", "due_date", "expected_payment_date",
+                        "planned_payment_date", "fully_paid_on_date", "updated_date_utc"])
+    assert (record["InvoiceID"], "1900-01-01", "1970-01-01", "9999-12-31", "0001-01-01",
+            "1970-01-01", "9999-12-31 23:59:59.999") in dates
+    assert ("1969-07-20 20:17:40.123",) in table_rows(warehouse, "invoices", TENANT,
+                                                      ["updated_date_utc"])
+
+
+def test_typed_values_read_back_as_the_batch_holds_them(warehouse: SqlWarehouse,
+                                                        invoices_mapping: ObjectMapping,
+                                                        invoices: list[Record]) -> None:
+    record = edge_dates(with_items(invoices))
+    record["CurrencyRate"] = 0.0000000123  # ten decimal places: DECIMAL(28,10)
+    record["Total"] = 123456789012345.1234  # fifteen integer digits: DECIMAL(19,4)
+    batch = transform(invoices_mapping, TENANT, [record])
+
+    warehouse.load(batch, run(), None)
+
+    row = table_rows(warehouse, "invoices", TENANT, ["currency_rate", "total", "date",
+                                                      "updated_date_utc", "sent_to_contact"])[0]
+    parent = batch.parent.iloc[0]
+    assert parent["currency_rate"] == Decimal("0.0000000123")
+    assert parent["date"] == date(1900, 1, 1)
+    assert row == tuple(canonical(parent[name]) for name in (
+        "currency_rate", "total", "date", "updated_date_utc", "sent_to_contact"))
+    # JSON gave floats: their shortest repr is stored ('….12'), never their binary value,
+    # which formatted to four places would read '….1250'.
+    assert row[:2] == ("0.0000000123", "123456789012345.1200")
+
+
+def test_values_a_column_cannot_hold_are_quarantined_with_a_reason(
+        warehouse: SqlWarehouse, invoices_mapping: ObjectMapping,
+        invoices: list[Record]) -> None:
+    good = with_new_ids(invoices[0])
+    beyond_9999 = {**with_new_ids(invoices[1]), "Date": "/Date(253402300800000+0000)/"}
+    bad_guid = {**copy.deepcopy(invoices[2]), "InvoiceID": "not-a-guid'; --"}
+    too_long = {**with_new_ids(invoices[3]), "InvoiceNumber": "N" * 256}
+    emoji_over = with_items(invoices)
+    emoji_over = with_new_ids(emoji_over)
+    emoji_over["LineItems"][0]["Tracking"] = [{**emoji_over["LineItems"][0]["Tracking"][0],
+                                               "Name": "x" * 99 + "🚀"}]  # 100 chars, 101 units
+    no_id = {k: v for k, v in invoices[4].items() if k != "InvoiceID"}
+    records = [good, beyond_9999, bad_guid, too_long, emoji_over, no_id]
+
+    counts = warehouse.load(transform(invoices_mapping, TENANT, records), run(), None)
+
+    assert (counts.inserted, counts.quarantined) == (1, 5)
+    stored = table_rows(warehouse, "_quarantine", TENANT,
+                        ["record_key", "object", "reason", "raw_json", "run_id"])
+    reasons = {row[0]: row[2] for row in stored}
+    assert "Date=" in reasons[beyond_9999["InvoiceID"]]
+    assert "InvoiceID=" in reasons["not-a-guid'; --"]
+    assert "256" in reasons[too_long["InvoiceID"]]
+    assert "101 UTF-16" in reasons[emoji_over["InvoiceID"]]
+    assert reasons[None] == "the record has no InvoiceID"
+    assert {row[3] for row in stored} == {raw(r) for r in records[1:]}
+    assert {(row[1], row[4]) for row in stored} == {("invoices", "run-1")}
+    assert table_rows(warehouse, "invoices", TENANT, ["invoice_id"]) == [(good["InvoiceID"],)]

@@ -1,0 +1,396 @@
+"""Load throughput and memory of the warehouse loads, beside a naive baseline, same run.
+
+    PYTHONPATH=plugins:tools .venv/bin/python tools/bench_load.py --output bench_load.json
+
+What is measured. Invoices with three line items each (one tracking entry per line, so 7 rows
+an invoice) go into SQLite (a file) and PostgreSQL (a scratch schema, dropped afterwards) in
+pages of 1,000 invoices, one ``Warehouse.load`` (one transaction) per page. The records come
+from one sandbox invoice: a page of 1,000 copies is transformed ONCE, and every page loaded is
+that page with fresh GUIDs written into its frames and ``_raw_json``. Only the load calls are
+timed (``seconds``); building the next page is not (it is in ``wall_seconds``). One extra
+page is loaded first, untimed, by every method: it pays for imports and warm caches.
+
+The naive baseline is what a first attempt often looks like: pandas ``DataFrame.to_sql`` of
+each frame into a staging table (indexed on its key), then one ``INSERT … SELECT … ON
+CONFLICT DO UPDATE`` statement per row, one commit per page, on one session. It loads the
+same pages, and the rows it stored are counted to prove it did the work. ``naive`` sends the
+per-row statements through the connection ``to_sql`` wrote with (sqlite3 for SQLite; for
+PostgreSQL the SQLAlchemy connection, as code holding ``hook.get_sqlalchemy_engine()`` would);
+``naive-dbapi`` (PostgreSQL) sends them on a bare psycopg cursor, which prepares them on the
+server after five runs: the strongest row-by-row baseline.
+
+Each case runs in its own process so that its peak RSS (``resource.getrusage``) is its own:
+``ours`` at --small and --invoices invoices (memory must not grow with the row count), the
+baseline at --baseline-invoices. The speed-up compares rows per second at the same size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+TENANT = "0f0e0d0c-0b0a-4908-8706-050403020100"
+
+
+# -- the pages ---------------------------------------------------------------------------------
+
+def template_invoice() -> dict[str, Any]:
+    """A sandbox invoice reshaped to three tracked line items and no payments."""
+    from xero_sandbox.generator import generate_organisation
+
+    invoices = generate_organisation(11, 0, TENANT, "Bench Ltd", 40)["Invoices"]
+    record = copy.deepcopy(next(r for r in invoices if r.get("LineItems")
+                                and r["LineItems"][0].get("Tracking")))
+    line = record["LineItems"][0]
+    line["Tracking"] = line["Tracking"][:1]
+    record["LineItems"] = [copy.deepcopy(line) for _ in range(3)]
+    for name in ("Payments", "CreditNotes", "Prepayments", "Overpayments"):
+        record[name] = []
+    return record
+
+
+def template_batch(mapping: Any, page: int) -> Any:
+    """One transformed page of ``page`` copies of the template, each with its own ids."""
+    from xero_sync.transform import transform
+
+    record = template_invoice()
+    records = []
+    for _ in range(page):
+        copied = copy.deepcopy(record)
+        copied["InvoiceID"] = str(uuid.uuid4())
+        for line in copied["LineItems"]:
+            line["LineItemID"] = str(uuid.uuid4())
+        records.append(copied)
+    return transform(mapping, TENANT, records)
+
+
+def fresh_page(template: Any) -> Any:
+    """The template page with new invoice and line-item GUIDs everywhere they appear."""
+    from xero_sync.transform import Batch
+
+    invoices = {old: str(uuid.uuid4()) for old in template.parent["invoice_id"]}
+    lines = template.children["invoice_line_items"]
+    line_ids = {old: str(uuid.uuid4()) for old in lines["line_item_id"]}
+    parent = template.parent.assign(
+        invoice_id=[invoices[k] for k in template.parent["invoice_id"]],
+        _raw_json=[raw.replace(old, invoices[old], 1) for raw, old in
+                   zip(template.parent["_raw_json"], template.parent["invoice_id"], strict=True)])
+    children = {}
+    for name, frame in template.children.items():
+        changes: dict[str, Any] = {"invoice_id": [invoices[k] for k in frame["invoice_id"]]}
+        if "line_item_id" in frame.columns:
+            changes["line_item_id"] = [line_ids[k] for k in frame["line_item_id"]]
+        children[name] = frame.assign(**changes)
+    return Batch(template.mapping, TENANT, parent, children)
+
+
+def rows_of(batch: Any) -> int:
+    """Rows a batch writes (parent and children)."""
+    return len(batch.parent) + sum(len(frame) for frame in batch.children.values())
+
+
+# -- ours --------------------------------------------------------------------------------------
+
+def open_ours(engine: str, where: str, schema: str) -> Any:
+    """A warehouse of ours, tables created."""
+    from xero_sync.warehouse.dbapi import WarehouseTarget
+    from xero_sync.warehouse.factory import warehouse_for
+
+    target = (WarehouseTarget("sqlite", where) if engine == "sqlite" else
+              WarehouseTarget("postgres", "postgres", "127.0.0.1", 5432, "postgres"))
+    return warehouse_for(target, schema)
+
+
+def run_ours(engine: str, where: str, schema: str, mapping: Any,
+             pages: Iterator[Any]) -> tuple[float, int]:
+    """Load every page; seconds spent in ``load`` and rows written."""
+    from xero_sync.warehouse.base import RunContext, SyncState
+
+    warehouse = open_ours(engine, where, schema)
+    warehouse.ensure_tables([mapping])
+    context = RunContext("bench", datetime(2026, 1, 1))
+    spent, rows = 0.0, 0
+    try:
+        for index, batch in enumerate(pages):
+            state = SyncState(mapping.name, TENANT, max(batch.parent["updated_date_utc"]))
+            started = time.perf_counter()
+            counts = warehouse.load(batch, context, state)
+            if index:  # the first page warms up imports and caches: loaded, not timed
+                spent += time.perf_counter() - started
+                rows += counts.inserted + counts.updated + counts.child_rows
+    finally:
+        warehouse.close()
+    return spent, rows
+
+
+# -- the naive baseline ------------------------------------------------------------------------
+
+def naive_statement(warehouse: Any, spec: Any, stage: str) -> str:
+    """One row of the stage into the table: ``INSERT … SELECT … WHERE key = … ON CONFLICT``."""
+    sql, mark = warehouse.sql, warehouse.sql.marker
+    data = spec.data_columns
+    casts = ", ".join(f"CAST(s.{sql.quote(n)} AS {sql.sql_type(spec.column(n))})"
+                      if warehouse.dialect == "postgres" else f"s.{sql.quote(n)}" for n in data)
+    where = " AND ".join(f"s.{sql.quote(n)} = {mark}" for n in spec.key if n != "tenant_id")
+    updates = ", ".join(f"{sql.quote(n)} = excluded.{sql.quote(n)}" for n in data
+                        if n not in spec.key) or f"{sql.quote(spec.key[0])} = excluded."\
+                                                  f"{sql.quote(spec.key[0])}"
+    return (f"INSERT INTO {warehouse.table(spec.name)} ({sql.columns(spec.names)}) "  # noqa: S608 - identifiers only
+            f"SELECT {casts}, {mark}, {mark} FROM {sql.quote(stage)} AS s WHERE {where} "
+            f"ON CONFLICT ({sql.columns(list(spec.key))}) DO UPDATE SET {updates}")
+
+
+def naive_page(session: Any, warehouse: Any, batch: Any, when: str) -> int:
+    """``to_sql`` each frame into a stage, then one upsert per row; one commit."""
+    from xero_sync.warehouse.tables import mapping_tables
+
+    frames = {batch.mapping.table: batch.parent, **batch.children}
+    rows = 0
+    for spec in mapping_tables(batch.mapping):
+        frame = frames[spec.name]
+        if frame.empty:
+            continue
+        stage = f"stage_{spec.name}"
+        frame.to_sql(stage, session.pandas, if_exists="replace", index=False)
+        keys = [n for n in spec.key if n != "tenant_id"]
+        session.execute(f"CREATE INDEX {warehouse.sql.quote(stage + '_key')} ON "
+                        f"{warehouse.sql.quote(stage)} ({warehouse.sql.columns(keys)})", ())
+        statement = naive_statement(warehouse, spec, stage)
+        for key in frame[keys].itertuples(index=False, name=None):
+            session.execute(statement, (when, "bench", *key))
+            rows += 1
+    session.commit()
+    return rows
+
+
+class NaiveSession:
+    """One database session for the baseline: what ``to_sql`` writes through, and how the
+    per-row statements are sent (``dbapi``: a driver cursor; ``sqlalchemy``: the SQLAlchemy
+    connection to_sql used, as code holding ``hook.get_sqlalchemy_engine()`` would)."""
+
+    def __init__(self, engine: str, where: str, schema: str, driver: str) -> None:
+        self.handle: Any = None
+        self.pandas: Any
+        self.run: Any
+        self.commit: Any
+        if engine == "sqlite":
+            import sqlite3
+
+            sqlite3.register_adapter(Decimal, str)  # sqlite3 cannot bind Decimal otherwise
+            # Default isolation: DML opens a transaction that the page's commit ends.
+            self.pandas = sqlite3.connect(where)
+            cursor = self.pandas.cursor()
+            self.run = cursor.execute
+            self.commit = self.pandas.commit
+            return
+        from sqlalchemy import create_engine
+
+        self.handle = create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+        self.pandas = self.handle.connect()
+        self.commit = self.pandas.commit
+        self.run = self.pandas.exec_driver_sql
+        if driver == "dbapi":
+            # Statements and COMMIT straight on the driver's connection: SQLAlchemy does
+            # not see them, so committing through it could be a no-op.
+            driver_connection = self.pandas.connection.driver_connection
+            self.run = driver_connection.cursor().execute
+            self.commit = driver_connection.commit
+
+    def execute(self, sql: str, params: tuple[Any, ...]) -> None:
+        """One statement."""
+        self.run(sql, params)
+
+    def close(self) -> None:
+        """Close the session."""
+        self.pandas.close()
+        if self.handle is not None:
+            self.handle.dispose()
+
+
+def run_naive(engine: str, where: str, schema: str, mapping: Any, pages: Iterator[Any],
+              driver: str = "sqlalchemy") -> tuple[float, int]:
+    """The baseline on the same pages; seconds and rows (checked against the table)."""
+    warehouse = open_ours(engine, where, schema)
+    warehouse.ensure_tables([mapping])
+    session = NaiveSession(engine, where, schema, driver)
+    spent, rows, loaded = 0.0, 0, 0
+    try:
+        for index, batch in enumerate(pages):
+            started = time.perf_counter()
+            written = naive_page(session, warehouse, batch, "2026-01-01 00:00:00.000")
+            loaded += rows_of(batch)
+            if index:  # as for ours: the first page is loaded, not timed
+                spent += time.perf_counter() - started
+                rows += written
+        stored = count_rows(warehouse, mapping)
+        if stored != loaded:
+            raise SystemExit(f"the baseline stored {stored} rows of {loaded}: not comparable")
+    finally:
+        session.close()
+        warehouse.close()
+    return spent, rows
+
+
+def count_rows(warehouse: Any, mapping: Any) -> int:
+    """Rows in a mapping's tables."""
+    from xero_sync.warehouse.tables import mapping_tables
+
+    cursor = warehouse.connection.cursor()
+    total = 0
+    for spec in mapping_tables(mapping):
+        cursor.execute(f"SELECT COUNT(*) FROM {warehouse.table(spec.name)}")  # noqa: S608 - identifiers only
+        total += int(cursor.fetchone()[0])
+    warehouse.connection.commit()
+    return total
+
+
+# -- one case, in its own process --------------------------------------------------------------
+
+def run_case(case: dict[str, Any]) -> dict[str, Any]:
+    """Load ``case['invoices']`` with ``case['method']`` into ``case['engine']``."""
+    from xero_sync.mapping import load_mapping
+
+    mapping = load_mapping(ROOT / "include" / "mappings" / "invoices.yaml")
+    template = template_batch(mapping, case["page"])
+    count = case["invoices"] // case["page"]
+    rss_before = peak_rss_mb()
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    with tempfile.TemporaryDirectory() as directory:
+        where = str(Path(directory) / "bench.db")
+        pages = (fresh_page(template) for _ in range(count + 1))
+        started = time.perf_counter()
+        try:
+            seconds, rows = run_method(case, where, schema, mapping, pages)
+        finally:
+            if case["engine"] == "postgres":
+                drop_schema(schema)
+        wall = time.perf_counter() - started
+    return {**case, "rows": rows, "rows_per_invoice": rows_of(template) / case["page"],
+            "seconds": round(seconds, 3), "wall_seconds": round(wall, 3),
+            "rows_per_second": round(rows / seconds), "invoices_per_second":
+            round(case["invoices"] / seconds), "rss_before_mb": rss_before,
+            "peak_rss_mb": peak_rss_mb()}
+
+
+def run_method(case: dict[str, Any], where: str, schema: str, mapping: Any,
+               pages: Iterator[Any]) -> tuple[float, int]:
+    """Dispatch: ours, naive (per-row through SQLAlchemy / sqlite3), naive-dbapi."""
+    if case["method"] == "ours":
+        return run_ours(case["engine"], where, schema, mapping, pages)
+    driver = "dbapi" if case["method"] == "naive-dbapi" else "sqlalchemy"
+    return run_naive(case["engine"], where, schema, mapping, pages, driver)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far (Linux reports KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def drop_schema(schema: str) -> None:
+    """Remove the scratch schema."""
+    import psycopg
+
+    with psycopg.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres",
+                         autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+# -- the report --------------------------------------------------------------------------------
+
+def in_subprocess(case: dict[str, Any]) -> dict[str, Any]:
+    """Run one case in a fresh interpreter (its own peak RSS)."""
+    command = [sys.executable, __file__, "--case", json.dumps(case)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - this script
+    if done.returncode != 0:
+        raise SystemExit(f"case {case} failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    """The results as a readable table."""
+    header = (f"{'engine':<9}{'method':<12}{'invoices':>9}{'rows':>10}{'load s':>8}"
+              f"{'rows/s':>9}{'invoices/s':>11}{'RSS start MB':>13}{'peak RSS MB':>12}")
+    lines = [header, "-" * len(header)]
+    for r in results:
+        lines.append(f"{r['engine']:<9}{r['method']:<12}{r['invoices']:>9,}{r['rows']:>10,}"
+                     f"{r['seconds']:>8.2f}{r['rows_per_second']:>9,}"
+                     f"{r['invoices_per_second']:>11,}{r['rss_before_mb']:>13.1f}"
+                     f"{r['peak_rss_mb']:>12.1f}")
+    return "\n".join(lines)
+
+
+def speedups(results: list[dict[str, Any]], size: int) -> dict[str, float]:
+    """Ours ÷ each baseline in rows per second, per engine, at the baseline's size."""
+    found = {}
+    for r in results:
+        if r["method"] == "ours" or r["invoices"] != size:
+            continue
+        ours = next(o for o in results if o["engine"] == r["engine"] and o["method"] == "ours"
+                    and o["invoices"] == size)
+        found[f"{r['engine']} vs {r['method']}"] = round(
+            ours["rows_per_second"] / r["rows_per_second"], 1)
+    return found
+
+
+def cases(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Every case to run, in order."""
+    found = []
+    for engine in args.engines.split(","):
+        methods = [("ours", args.small), ("ours", args.invoices),
+                   ("naive", args.baseline_invoices)]
+        if engine == "postgres":
+            methods.append(("naive-dbapi", args.baseline_invoices))
+        found += [{"engine": engine, "method": method, "invoices": size, "page": args.page}
+                  for method, size in methods]
+    return found
+
+
+def main() -> None:
+    """Run every case and print the table; write the JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--invoices", type=int, default=100_000)
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--baseline-invoices", type=int, default=10_000)
+    parser.add_argument("--page", type=int, default=1_000)
+    parser.add_argument("--engines", default="sqlite,postgres")
+    parser.add_argument("--output", default="bench_load.json")
+    parser.add_argument("--case", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.case:
+        print(json.dumps(run_case(json.loads(args.case))))
+        return
+    results = []
+    for case in cases(args):
+        results.append(in_subprocess(case))
+        print(table(results[-1:]).splitlines()[-1], flush=True)
+    report: dict[str, Any] = {"results": results,
+              "speedup_rows_per_second": speedups(results, args.baseline_invoices),
+              "timed": "Warehouse.load calls only (the baseline: its to_sql and statements); "
+                       "pages are transformed once and cloned with fresh GUIDs untimed; one "
+                       "warm-up page per case is loaded untimed"}
+    Path(args.output).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print()
+    print(table(results))
+    print(f"\nspeed-up, ours / baseline (rows per second at {args.baseline_invoices:,} "
+          "invoices): " + ", ".join(f"{name} {x}x" for name, x in
+                                    report["speedup_rows_per_second"].items()))
+    print(f"written: {args.output}")
+
+
+if __name__ == "__main__":
+    main()
