@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -289,3 +290,15 @@ def test_airflow_connections_go_through_the_mssql_provider(
 
 def test_golden_directory_is_where_the_docstring_says() -> None:
     assert Path(__file__).resolve().parents[1] / "golden" / "mssql" == GOLDEN
+
+
+def test_state_read_over_old_tds_is_parsed(invoices_mapping: ObjectMapping) -> None:
+    connection = RecordingConnection()
+    connection.respond = lambda sql, params: (  # type: ignore[method-assign]
+        [("2026-01-02 03:04:05.6780000", 42, "run-9", None)], 1)
+    warehouse = MssqlWarehouse(connection, "xero")
+
+    state = warehouse.read_state(invoices_mapping, TENANT)
+
+    assert state.watermark_ts == datetime(2026, 1, 2, 3, 4, 5, 678000)
+    assert (state.watermark_int, state.last_run_id, state.updated_at) == (42, "run-9", None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from xero_sync.transform import Quarantined
@@ -46,6 +47,12 @@ class MssqlWarehouse(SqlWarehouse):
         import pymssql
 
         return (pymssql.Error,)
+
+    def read_timestamp(self, value: Any) -> datetime | None:
+        """DATETIME2 arrives as a datetime, or as text over TDS older than 7.3."""
+        if isinstance(value, str):
+            return datetime.fromisoformat(value)
+        return value
 
     def _begin(self, cursor: Any) -> None:
         cursor.execute(session_sql())
