@@ -52,11 +52,7 @@ def main() -> int:
     try:
         setup_airflow(env)
         authorize(env)
-        first = run_all(env, "first run")
-        report_first(first)
-        changes = admin("POST", "activity", json={"intensity": 10})
-        print(f"\nThe organisations changed: {describe_activity(changes)}.")
-        second = run_all(env, "incremental run")
+        first, second = run_twice(env)
         report_second(first, second)
     finally:
         sandbox.terminate()
@@ -141,22 +137,47 @@ def authorize(env: dict[str, str]) -> None:
     print("Authorized the sandbox app: tokens stored, encrypted, in the warehouse.", flush=True)
 
 
-def run_all(env: dict[str, str], label: str) -> dict[str, Any]:
-    """Run every DAG once (in one process, so Airflow starts once) and gather the figures."""
-    print(f"\nRunning every DAG ({label}) ...", flush=True)
-    calls_before = admin("GET", "stats")["calls"]
-    runner = ROOT / "tools" / "demo_run_dags.py"
-    result = subprocess.run([sys.executable, str(runner)], env=env,  # noqa: S603
-                            capture_output=True, text=True, check=False)
-    runs = [json.loads(line[5:]) for line in result.stdout.splitlines()
-            if line.startswith("DEMO ")]
-    failed = [r for r in runs if r["state"] != "success"]
-    if result.returncode != 0 or failed or not runs:
-        print(result.stdout[-5000:], result.stderr[-5000:], sep="\n")
-        raise SystemExit(f"DAG runs failed: {[r['dag_id'] for r in failed] or 'runner'}")
-    calls = _calls_since(calls_before, admin("GET", "stats")["calls"])
-    return {"runs": runs, "calls": calls, "tables": table_counts(),
-            "synced": synced_counts([r["run_id"] for r in runs])}
+def run_twice(env: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every DAG once, the organisations change, every DAG again: one Airflow process."""
+    print("\nRunning every DAG (first run) ...", flush=True)
+    runner = [sys.executable, str(ROOT / "tools" / "demo_run_dags.py"), "--pause"]
+    rounds: dict[int, dict[str, Any]] = {}
+    calls = admin("GET", "stats")["calls"]
+    lines: list[str] = []
+    with subprocess.Popen(runner, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,  # noqa: S603
+                          stderr=subprocess.STDOUT, text=True) as process:
+        assert process.stdout is not None and process.stdin is not None
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("DEMO-PAUSE"):
+                rounds[1], calls = _round(lines, calls, 1)
+                report_first(rounds[1])
+                changes = admin("POST", "activity", json={"intensity": 10})
+                print(f"\nThe organisations changed: {describe_activity(changes)}.")
+                print("\nRunning every DAG again (incremental run) ...", flush=True)
+                process.stdin.write("go\n")
+                process.stdin.flush()
+        code = process.wait()
+    if code != 0 or 1 not in rounds:
+        print("".join(lines[-100:]))
+        raise SystemExit("the DAG runner failed")
+    rounds[2], _ = _round(lines, calls, 2)
+    return rounds[1], rounds[2]
+
+
+def _round(lines: list[str], calls_before: dict[str, dict[str, int]],
+           number: int) -> tuple[dict[str, Any], dict[str, dict[str, int]]]:
+    """The figures of one round, from the runner's lines, the sandbox and the warehouse."""
+    runs = [r for r in (json.loads(line[5:]) for line in lines if line.startswith("DEMO {"))
+            if r["round"] == number]
+    failed = [r["dag_id"] for r in runs if r["state"] != "success"]
+    if failed or not runs:
+        print("".join(lines[-100:]))
+        raise SystemExit(f"DAG runs failed: {failed or 'none ran'}")
+    calls_now = admin("GET", "stats")["calls"]
+    figures = {"runs": runs, "calls": _calls_since(calls_before, calls_now),
+               "tables": table_counts(), "synced": synced_counts([r["run_id"] for r in runs])}
+    return figures, calls_now
 
 
 def admin(method: str, name: str, **kwargs: Any) -> Any:
@@ -247,6 +268,7 @@ def serve_ui() -> int:
     if not AIRFLOW_HOME.exists():
         raise SystemExit("run `make demo` first: it creates var/demo")
     env = demo_env()
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # standalone starts `airflow` jobs
     sandbox = start_sandbox(env, 1000)
     try:
         subprocess.run([str(BIN / "airflow"), "standalone"], env=env, check=False)  # noqa: S603

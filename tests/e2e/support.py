@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -40,20 +40,34 @@ class Deployment:
                                 capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
-    def run_dags(self, only: list[str] | None = None,
-                 conf: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Every DAG (or ``only``) once, through dag.test(); returns each run's outcome."""
+    def run_dags(self, only: list[str] | None = None, conf: dict[str, Any] | None = None,
+                 between: Callable[[], None] | None = None) -> list[dict[str, Any]]:
+        """Every DAG (or ``only``) once, through dag.test(); returns each run's outcome.
+
+        With ``between``, the same Airflow process runs a second round after calling it (one
+        Airflow start-up instead of two).
+        """
         command = [sys.executable, str(ROOT / "tools" / "demo_run_dags.py"),
                    "--conf", json.dumps(conf or {})]
         if only:
             command += ["--only", *only]
-        result = subprocess.run(command, env=self.env, capture_output=True,
-                                text=True, check=False)
-        runs = [json.loads(line[5:]) for line in result.stdout.splitlines()
-                if line.startswith("DEMO ")]
+        if between:
+            command.append("--pause")
+        lines: list[str] = []
+        with subprocess.Popen(command, env=self.env, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True) as process:
+            assert process.stdout is not None and process.stdin is not None
+            for line in process.stdout:
+                lines.append(line)
+                if line.startswith("DEMO-PAUSE") and between:
+                    between()
+                    process.stdin.write("go\n")
+                    process.stdin.flush()
+            code = process.wait()
+        runs = [json.loads(line[5:]) for line in lines if line.startswith("DEMO {")]
         failed = [r for r in runs if r["state"] != "success"]
-        assert result.returncode == 0 and runs and not failed, (
-            f"failed: {failed}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+        assert code == 0 and runs and not failed, f"failed: {failed}\n{''.join(lines[-80:])}"
         return runs
 
     def authorize(self) -> None:

@@ -84,15 +84,20 @@ def scenario(request: pytest.FixtureRequest, sandbox: Sandbox,
         deployed.authorize()
         result = Scenario(sandbox, deployed)
         start = _calls(sandbox)
-        deployed.run_dags()
-        first = _calls(sandbox)
-        result.calls["first"] = _delta(first, start)
-        result.after_first = {m.name: _snapshot(result, m) for m in MAPPINGS}
-        result.truth_first = {m.name: {t: visible_truth(sandbox, m, t)
-                                       for t in sandbox.state.tenant_names} for m in MAPPINGS}
-        requests.post(f"{sandbox.url}/_sandbox/activity", json={"intensity": 8}, timeout=60)
-        deployed.run_dags()
-        result.calls["second"] = _delta(_calls(sandbox), first)
+        marks: dict[str, dict[str, int]] = {}
+
+        def between_rounds() -> None:
+            """Look at the warehouse after the first run, then let the organisations change."""
+            marks["first"] = _calls(sandbox)
+            result.after_first = {m.name: _snapshot(result, m) for m in MAPPINGS}
+            result.truth_first = {m.name: {t: visible_truth(sandbox, m, t)
+                                           for t in sandbox.state.tenant_names}
+                                  for m in MAPPINGS}
+            requests.post(f"{sandbox.url}/_sandbox/activity", json={"intensity": 8}, timeout=60)
+
+        deployed.run_dags(between=between_rounds)
+        result.calls["first"] = _delta(marks["first"], start)
+        result.calls["second"] = _delta(_calls(sandbox), marks["first"])
         yield result
     finally:
         drop(deployed)

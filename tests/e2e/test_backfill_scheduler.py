@@ -1,0 +1,148 @@
+"""A backfill created with ``airflow backfill create`` over three intervals, run by a real
+scheduler (``airflow standalone``: api-server, scheduler, dag-processor, triggerer), completes,
+re-merges idempotently and never moves the watermark back (issue 5).
+
+Airflow's metadata database is PostgreSQL here: with SQLite, a scheduler creating backfill runs
+meets "database is locked" (apache/airflow#66726).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from cryptography.fernet import Fernet
+
+from tests.auth.conftest import postgres_available
+from tests.e2e.support import BIN, Deployment, _pg_admin, deployment
+from xero_sandbox.server import Sandbox
+from xero_sandbox.state import SandboxConfig
+
+DAG_ID = "xero__invoices"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _airflow_json(deployed: Deployment, *args: str) -> Any:
+    result = subprocess.run([str(BIN / "airflow"), *args, "-o", "json"], env=deployed.env,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    for line in result.stdout.splitlines():  # the JSON line, among Airflow's log lines
+        if line.startswith(("[{", "[]")):
+            return json.loads(line)
+    return []
+
+
+def _wait(condition: Any, timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(3)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def _warehouse(deployed: Deployment, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    import sqlite3
+
+    with sqlite3.connect(deployed.warehouse_location) as db:
+        return list(db.execute(sql, params))
+
+
+@pytest.fixture(scope="module")
+def scheduled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    """Two synced organisations, then Airflow running as a service on PostgreSQL."""
+    if not postgres_available():
+        pytest.skip("PostgreSQL at 127.0.0.1:5432 is unreachable (REQUIRE_POSTGRES=1 fails)")
+    metadata = f"airflow_bf_{uuid.uuid4().hex[:10]}"
+    _pg_admin(f'CREATE DATABASE "{metadata}"')
+    home = tmp_path_factory.mktemp("backfill")
+    with Sandbox(SandboxConfig(seed=33, tenants=2, scale=100, auto_consent=True)) as sandbox:
+        deployed = deployment(home, sandbox, "sqlite", Fernet.generate_key().decode())
+        port = _free_port()
+        deployed.env.update({
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN":
+                f"postgresql+psycopg://postgres@127.0.0.1:5432/{metadata}",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC":
+                f"postgresql+psycopg_async://postgres@127.0.0.1:5432/{metadata}",
+            "AIRFLOW__API__PORT": str(port),
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{port}/execution/",
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(Path(deployed.env["PYTHONPATH"].split(
+                os.pathsep)[0])),
+            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        })
+        deployed.airflow("db", "migrate")
+        deployed.airflow("pools", "set", "xero_api", "5", "Xero's concurrent limit")
+        deployed.authorize()
+        deployed.run_dags(only=[DAG_ID])
+        requests.post(f"{sandbox.url}/_sandbox/activity", json={"intensity": 5}, timeout=60)
+        deployed.run_dags(only=[DAG_ID])
+        service = subprocess.Popen([str(BIN / "airflow"), "standalone"], env=deployed.env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   start_new_session=True)
+        try:
+            yield deployed
+        finally:
+            os.killpg(service.pid, signal.SIGTERM)
+            try:
+                service.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(service.pid, signal.SIGKILL)
+                service.wait(timeout=30)
+            _pg_admin(f'DROP DATABASE IF EXISTS "{metadata}" WITH (FORCE)')
+
+
+def test_backfill_of_three_intervals_completes_idempotently(scheduled: Deployment) -> None:
+    rows_before = _warehouse(scheduled, "SELECT COUNT(*) FROM xero_invoices")[0][0]
+    state_before = dict(_warehouse(
+        scheduled, "SELECT tenant_id, watermark_ts FROM xero__sync_state WHERE object = ?",
+        "invoices"))
+    _wait(lambda: any(d["dag_id"] == DAG_ID for d in _airflow_json(scheduled, "dags", "list")),
+          180, "the dag-processor to register the DAGs")
+    scheduled.airflow("dags", "unpause", DAG_ID)  # backfills of a paused DAG stay queued
+    top = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    scheduled.airflow("backfill", "create", "--dag-id", DAG_ID,
+                      "--from-date", (top - timedelta(hours=3)).isoformat(),
+                      "--to-date", (top - timedelta(hours=1)).isoformat())
+
+    def backfill_runs() -> list[dict[str, Any]]:
+        runs = [r for r in _airflow_json(scheduled, "dags", "list-runs", DAG_ID)
+                if r["run_id"].startswith("backfill__")]
+        done = len(runs) == 3 and all(r["state"] in ("success", "failed") for r in runs)
+        return runs if done else []
+
+    runs = _wait(backfill_runs, 300, "three backfill runs to finish")
+    assert [r["state"] for r in runs] == ["success"] * 3, runs
+
+    assert _warehouse(scheduled, "SELECT COUNT(*) FROM xero_invoices")[0][0] == rows_before
+    state_after = dict(_warehouse(
+        scheduled, "SELECT tenant_id, watermark_ts FROM xero__sync_state WHERE object = ?",
+        "invoices"))
+    for tenant, before in state_before.items():
+        assert state_after[tenant] >= before  # never moved back
+    run_ids = [r["run_id"] for r in runs]
+    marks = ",".join("?" * len(run_ids))
+    merged = _warehouse(
+        scheduled, "SELECT SUM(inserted), SUM(updated), SUM(unchanged), COUNT(*) "  # noqa: S608
+        f'FROM "xero__sync_runs" WHERE run_id IN ({marks}) AND status = ?',
+        *run_ids, "success")[0]
+    inserted, updated, unchanged, syncs = merged
+    assert syncs == 6  # three intervals, two organisations
+    assert (inserted, updated) == (0, 0)  # re-merged: nothing new, nothing overwritten
+    assert unchanged > 0  # the backfill did re-read the changes inside its intervals
