@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)/tools
 
-.PHONY: venv test lint typecheck pytest demo demo-ui sandbox sandbox-throughput clean
+.PHONY: venv test lint typecheck pytest demo demo-ui bench faults sandbox sandbox-throughput clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ demo: $(STAMP)
 
 demo-ui: $(STAMP)
 	$(BIN)/python tools/demo.py --ui
+
+bench: $(STAMP)
+	$(BIN)/python tools/bench.py --output var/bench/bench.json
+
+faults: $(STAMP)
+	$(BIN)/python tools/fault_injection.py --trials 100 --output var/faults/faults.json
 
 sandbox: $(STAMP)
 	$(BIN)/python -m xero_sandbox --port 8765 --seed 42 --tenants 2 --scale 1000 --auto-consent

@@ -19,7 +19,7 @@ PostgreSQL the SQLAlchemy connection, as code holding ``hook.get_sqlalchemy_engi
 ``naive-dbapi`` (PostgreSQL) sends them on a bare psycopg cursor, which prepares them on the
 server after five runs: the strongest row-by-row baseline.
 
-Each case runs in its own process so that its peak RSS (``resource.getrusage``) is its own:
+Each case runs in its own process so that its peak RSS (``VmHWM``) is its own:
 ``ours`` at --small and --invoices invoices (memory must not grow with the row count), the
 baseline at --baseline-invoices. The speed-up compares rows per second at the same size.
 """
@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -296,8 +295,11 @@ def run_method(case: dict[str, Any], where: str, schema: str, mapping: Any,
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory so far (Linux reports KiB)."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    """This process's peak resident memory so far (see bench_common.peak_rss_mb: not
+    ``getrusage``, which a child inherits from a large parent)."""
+    from bench_common import peak_rss_mb as own_peak
+
+    return own_peak()
 
 
 def drop_schema(schema: str) -> None:
@@ -360,8 +362,8 @@ def cases(args: argparse.Namespace) -> list[dict[str, Any]]:
     return found
 
 
-def main() -> None:
-    """Run every case and print the table; write the JSON."""
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line (tools/bench.py passes its own sizes through here)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--invoices", type=int, default=100_000)
     parser.add_argument("--small", type=int, default=10_000)
@@ -370,25 +372,39 @@ def main() -> None:
     parser.add_argument("--engines", default="sqlite,postgres")
     parser.add_argument("--output", default="bench_load.json")
     parser.add_argument("--case", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.case:
-        print(json.dumps(run_case(json.loads(args.case))))
-        return
+    return parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace, echo: Any = print) -> dict[str, Any]:
+    """Every case, each in its own process; the report (results, speed-ups, what is timed)."""
     results = []
     for case in cases(args):
         results.append(in_subprocess(case))
-        print(table(results[-1:]).splitlines()[-1], flush=True)
-    report: dict[str, Any] = {"results": results,
-              "speedup_rows_per_second": speedups(results, args.baseline_invoices),
-              "timed": "Warehouse.load calls only (the baseline: its to_sql and statements); "
-                       "pages are transformed once and cloned with fresh GUIDs untimed; one "
-                       "warm-up page per case is loaded untimed"}
+        echo(table(results[-1:]).splitlines()[-1], flush=True)
+    return {"results": results,
+            "speedup_rows_per_second": speedups(results, args.baseline_invoices),
+            "timed": "Warehouse.load calls only (the baseline: its to_sql and statements); "
+                     "pages are transformed once and cloned with fresh GUIDs untimed; one "
+                     "warm-up page per case is loaded untimed"}
+
+
+def summary(report: dict[str, Any], baseline_invoices: int) -> str:
+    """The speed-up line under the table."""
+    return (f"speed-up, ours / baseline (rows per second at {baseline_invoices:,} invoices): "
+            + ", ".join(f"{name} {x}x" for name, x in report["speedup_rows_per_second"].items()))
+
+
+def main() -> None:
+    """Run every case and print the table; write the JSON."""
+    args = parse_args()
+    if args.case:
+        print(json.dumps(run_case(json.loads(args.case))))
+        return
+    report = run(args)
     Path(args.output).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print()
-    print(table(results))
-    print(f"\nspeed-up, ours / baseline (rows per second at {args.baseline_invoices:,} "
-          "invoices): " + ", ".join(f"{name} {x}x" for name, x in
-                                    report["speedup_rows_per_second"].items()))
+    print(table(report["results"]))
+    print("\n" + summary(report, args.baseline_invoices))
     print(f"written: {args.output}")
 
 

@@ -146,7 +146,8 @@ def run_twice(env: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
     lines: list[str] = []
     with subprocess.Popen(runner, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,  # noqa: S603
                           stderr=subprocess.STDOUT, text=True) as process:
-        assert process.stdout is not None and process.stdin is not None
+        assert process.stdout is not None
+        assert process.stdin is not None
         for line in process.stdout:
             lines.append(line)
             if line.startswith("DEMO-PAUSE"):

@@ -1,0 +1,74 @@
+"""The fault-injection suite's short version, run by ``make test`` (the full run is
+``make faults``): a few trials of every object of two organisations synced while 10-20% of
+the calls fail and the sync process is SIGKILLed, on SQLite and on PostgreSQL; nothing may be
+lost or duplicated, and each trial must end with the warehouse equal to the truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fault_injection import run_campaign
+from faults_plan import CampaignConfig, fault_rules, plan_campaign
+from faults_report import Report, trial_line
+from tests.auth.conftest import postgres_available
+
+pytestmark = pytest.mark.slow
+
+
+def _config(tmp_path: Path, **changes: object) -> CampaignConfig:
+    fields: dict[str, object] = {
+        "scale": 40, "output": tmp_path / "faults.json", "workdir": tmp_path / "work"}
+    fields.update(changes)
+    return CampaignConfig(**fields)  # type: ignore[arg-type]
+
+
+def _assert_nothing_lost_or_duplicated(report: Report) -> None:
+    summary = report.summary()
+    lines = "\n".join(trial_line(t) for t in report.trials)
+    assert summary["rows_lost"] == 0, lines
+    assert summary["rows_duplicated"] == 0, lines
+    assert report.ok, lines
+    assert summary["rows_compared"] > 0
+    assert summary["faults_total"] > 0
+
+
+def test_sqlite_trials_lose_and_duplicate_nothing(tmp_path: Path) -> None:
+    config = _config(tmp_path, trials=4, seed=15, database="sqlite", trials_per_cycle=4,
+                     day_limit_every=3, full_refresh_share=0.5)
+    kinds = [(p.fresh, p.kind) for p in plan_campaign(config)]
+    assert kinds == [(True, "incremental"), (False, "full_refresh"), (False, "day_limit"),
+                     (False, "incremental")], "the seed no longer plans every kind of trial"
+    report = run_campaign(config)
+    _assert_nothing_lost_or_duplicated(report)
+    summary = report.summary()
+    assert summary["kills"] >= 2
+    assert summary["day_limit_429s"] > 0 and summary["day_limit_next_run_completed"] == 1
+    assert "429_day" not in summary["faults_injected"]
+
+
+def test_postgres_trials_lose_and_duplicate_nothing(tmp_path: Path) -> None:
+    if not postgres_available():
+        pytest.skip("PostgreSQL at 127.0.0.1:5432 is unreachable (REQUIRE_POSTGRES=1 fails)")
+    config = _config(tmp_path, trials=2, seed=5, database="postgres", trials_per_cycle=2,
+                     day_limit_every=0)
+    report = run_campaign(config)
+    _assert_nothing_lost_or_duplicated(report)
+    assert report.summary()["kills"] >= 1
+
+
+def test_the_plan_is_repeatable_and_the_fault_rate_exact() -> None:
+    config = CampaignConfig(trials=30, seed=11)
+    plans = plan_campaign(config)
+    assert plans == plan_campaign(CampaignConfig(trials=30, seed=11))
+    assert plans != plan_campaign(CampaignConfig(trials=30, seed=12))
+    for plan in plans:
+        assert 0.10 <= plan.fault_rate <= 0.20
+        api = [r for r in fault_rules(plan, 0.3) if r["target"] == "api"]
+        assert {r["kind"] for r in api} == {"429_minute", "500", "503", "drop", "slow"}
+        survives = 1.0
+        for rule in api:
+            survives *= 1.0 - rule["rate"]
+        assert abs((1.0 - survives) - plan.fault_rate) < 1e-4
+    assert sum(p.kind == "day_limit" for p in plans) == 1

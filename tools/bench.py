@@ -1,0 +1,278 @@
+"""``make bench``: the project's performance figures in one command, one JSON file, one table.
+
+    PYTHONPATH=plugins:tools .venv/bin/python tools/bench.py [--quick] [--only SECTIONS]
+        [--output var/bench/bench.json]
+
+Sections (each also runs alone with ``--only NAME``):
+
+1. ``calls``: API calls per 1,000 records per extraction strategy, against the floor
+   (tools/bench_calls.py);
+2. ``sync``: end-to-end sync of 10,000 and 100,000 sandbox invoices into SQLite and PostgreSQL
+   beside fetch-only and fetch+transform: rows/s, wall time, peak RSS (tools/bench_sync.py);
+3. ``load``: the warehouse load alone, ours against a naive baseline (tools/bench_load.py);
+4. ``parse``: DAG parse time, target under one second (tools/bench_parse.py);
+5. ``tokens``: token refreshes with 16 processes sharing one store (tools/bench_tokens.py).
+
+Why one command: figures taken on different days, machines and loads cannot be compared; one
+run writes them together with the machine's load average, so a slow figure can be told apart
+from a busy machine. The sandbox's rate limits are lifted throughout (``LIMITS_NOTE``): at
+Xero's 60 calls a minute the quota, not our code, would be measured. ``--quick`` runs every
+section at a tiny scale in well under a minute (tests/bench keeps it from rotting).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import bench_calls
+import bench_load
+import bench_parse
+import bench_sync
+import bench_tokens
+from bench_common import LIMITS_NOTE, ROOT, Sandboxes, load_average, postgres_available
+
+DEFAULT_OUTPUT = ROOT / "var" / "bench" / "bench.json"
+SECTIONS = ("calls", "sync", "load", "parse", "tokens")
+FULL = {"calls_scale": 10_000, "sync_sizes": "10000,100000", "load_invoices": 100_000,
+        "load_small": 10_000, "load_baseline": 10_000, "load_page": 1_000, "parse_runs": 3,
+        "token_processes": 16, "token_seconds": 20.0}
+QUICK = {"calls_scale": 300, "sync_sizes": "300", "load_invoices": 600, "load_small": 300,
+         "load_baseline": 300, "load_page": 300, "parse_runs": 1, "token_processes": 3,
+         "token_seconds": 3.0}
+
+
+@dataclass
+class Context:
+    """What the sections share: the options, the sandboxes, whether PostgreSQL is there."""
+
+    args: argparse.Namespace
+    sandboxes: Sandboxes
+    postgres_missing: str | None
+
+    @property
+    def engines(self) -> list[str]:
+        """The warehouses to measure: SQLite, and PostgreSQL when it answers."""
+        return ["sqlite"] if self.postgres_missing else ["sqlite", "postgres"]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of the report: how to run it, how to print it, how to read it."""
+
+    name: str
+    title: str
+    run: Callable[[Context], dict[str, Any]]
+    render: Callable[[dict[str, Any]], str]
+    how_to_read: str
+
+
+# -- the sections ------------------------------------------------------------------------------
+
+def run_calls(ctx: Context) -> dict[str, Any]:
+    """Section 1 on the sandbox of ``--calls-scale`` invoices (kept if sync reuses it)."""
+    scale = ctx.args.calls_scale
+    report = bench_calls.run(ctx.sandboxes.get(scale), scale)
+    if scale not in sync_sizes(ctx.args) or "sync" not in ctx.args.only:
+        ctx.sandboxes.close(scale)
+    return report
+
+
+def run_sync(ctx: Context) -> dict[str, Any]:
+    """Section 2: every mode at every size; PostgreSQL only when it answers."""
+    modes = [m for m in bench_sync.MODES if m != "postgres" or not ctx.postgres_missing]
+    try:
+        report = bench_sync.run(ctx.sandboxes, sync_sizes(ctx.args), modes)
+    finally:
+        ctx.sandboxes.close_all()  # 1.5 GB at 100,000 invoices: gone before the next section
+    report["rate_limits"] = LIMITS_NOTE
+    report["postgres_skipped"] = ctx.postgres_missing
+    return report
+
+
+def run_load(ctx: Context) -> dict[str, Any]:
+    """Section 3: tools/bench_load.py's own cases, with this run's sizes."""
+    a = ctx.args
+    args = bench_load.parse_args([
+        "--invoices", str(a.load_invoices), "--small", str(a.load_small),
+        "--baseline-invoices", str(a.load_baseline), "--page", str(a.load_page),
+        "--engines", ",".join(ctx.engines)])
+    report = bench_load.run(args, echo=lambda line, **_: print(f"  load {line}", flush=True))
+    report["baseline_invoices"] = a.load_baseline
+    report["postgres_skipped"] = ctx.postgres_missing
+    return report
+
+
+def render_load(report: dict[str, Any]) -> str:
+    """bench_load's own table and speed-up line."""
+    return (bench_load.table(report["results"]) + "\n"
+            + bench_load.summary(report, report["baseline_invoices"]))
+
+
+def run_parse(ctx: Context) -> dict[str, Any]:
+    """Section 4."""
+    return bench_parse.run(ctx.args.parse_runs)
+
+
+def run_tokens(ctx: Context) -> dict[str, Any]:
+    """Section 5 (SQLite token store)."""
+    return bench_tokens.run(ctx.args.token_processes, ctx.args.token_seconds)
+
+
+ALL = (
+    Section("calls", "1. API calls per 1,000 records, per strategy, against the floor",
+            run_calls, bench_calls.render, bench_calls.HOW_TO_READ),
+    Section("sync", "2. End-to-end sync of sandbox invoices (run_sync) vs fetch-only",
+            run_sync, bench_sync.render, bench_sync.HOW_TO_READ),
+    Section("load", "3. Warehouse load alone: ours vs a naive baseline (tools/bench_load.py)",
+            run_load, render_load, "rows/s of Warehouse.load calls only; speed-up = ours / "
+            "baseline rows/s at the baseline's size; peak RSS must not grow with invoices"),
+    Section("parse", "4. DAG parse time (target: all DAGs under 1 s)", run_parse,
+            bench_parse.render, bench_parse.HOW_TO_READ),
+    Section("tokens", "5. Token refreshes under contention (shared SQLite token store)",
+            run_tokens, bench_tokens.render, bench_tokens.HOW_TO_READ),
+)
+
+
+# -- running and reporting ---------------------------------------------------------------------
+
+def sync_sizes(args: argparse.Namespace) -> list[int]:
+    """The invoice counts of the sync section."""
+    return [int(size) for size in str(args.sync_sizes).split(",")]
+
+
+def section_command(name: str) -> str:
+    """The exact command that reruns one section with this run's options."""
+    argv, skip = [], False
+    for word in sys.argv[1:]:
+        if skip or word.startswith("--only="):
+            skip = False
+            continue
+        if word == "--only":
+            skip = True
+            continue
+        argv.append(word)
+    return command_line([*argv, "--only", name])
+
+
+def command_line(argv: list[str]) -> str:
+    """``PYTHONPATH=plugins:tools <python> tools/bench.py ...``, as typed in the repo root."""
+    python = os.path.relpath(sys.executable, ROOT) if sys.executable.startswith(str(ROOT)) \
+        else sys.executable
+    return "PYTHONPATH=plugins:tools " + shlex.join([python, "tools/bench.py", *argv])
+
+
+def run_section(section: Section, ctx: Context) -> dict[str, Any]:
+    """Run one section, timing it and noting the machine's load; an error is recorded, not
+    raised, so the other sections still report."""
+    entry: dict[str, Any] = {"title": section.title, "command": section_command(section.name),
+                             "how_to_read": section.how_to_read,
+                             "load_average_before": load_average()}
+    print(f"\n== {section.title} ==\ncommand: {entry['command']}", flush=True)
+    started = time.perf_counter()
+    try:
+        entry["report"] = section.run(ctx)
+    except Exception as error:  # reported in the JSON and the exit status
+        entry["error"] = f"{type(error).__name__}: {error}"
+        traceback.print_exc()
+    entry["seconds"] = round(time.perf_counter() - started, 1)
+    entry["load_average_after"] = load_average()
+    print_section(section, entry)
+    return entry
+
+
+def print_section(section: Section, entry: dict[str, Any]) -> None:
+    """The section's table, how to read it, and what it cost."""
+    if "report" in entry:
+        print(section.render(entry["report"]))
+    else:
+        print(f"FAILED: {entry['error']}")
+    print(f"how to read this: {section.how_to_read}")
+    print(f"({entry['seconds']:.0f} s; load average {entry['load_average_before'][0]} -> "
+          f"{entry['load_average_after'][0]})", flush=True)
+
+
+def machine() -> dict[str, Any]:
+    """Where the figures were taken; a busy shared machine explains slow figures."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True,  # noqa: S607 - git from PATH
+                                text=True, check=False, cwd=ROOT).stdout.strip() or None
+    except OSError:
+        commit = None
+    return {"cpus": os.cpu_count(), "platform": platform.platform(),
+            "python": platform.python_version(), "git_commit": commit,
+            "load_average_start": load_average()}
+
+
+def write(report: dict[str, Any], output: Path) -> None:
+    """The JSON, rewritten after every section so a late failure keeps the early figures."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Options; --quick swaps every size for a tiny one (explicit options still win)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
+    parser.add_argument("--only", default=",".join(SECTIONS),
+                        help=f"comma-separated sections: {','.join(SECTIONS)}")
+    for name, value in FULL.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=None)
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    for name, value in sizes.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    args.only = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(args.only) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the chosen sections in order; 1 if any failed."""
+    args = parse_args(argv)
+    started = time.perf_counter()
+    missing = postgres_available()
+    report: dict[str, Any] = {
+        "command": command_line(sys.argv[1:] if argv is None else argv),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"), "quick": args.quick,
+        "machine": machine(), "rate_limits": LIMITS_NOTE, "postgres_skipped": missing,
+        "sections": {}}
+    print(f"bench: {report['command']}\nmachine: {report['machine']['cpus']} CPUs, load "
+          f"average {report['machine']['load_average_start']}\n{LIMITS_NOTE}", flush=True)
+    if missing:
+        print(f"PostgreSQL cases skipped: {missing}")
+    ctx = Context(args, Sandboxes(), missing)
+    try:
+        for section in ALL:
+            if section.name in args.only:
+                report["sections"][section.name] = run_section(section, ctx)
+                write(report, args.output)
+    finally:
+        ctx.sandboxes.close_all()
+    report["wall_seconds"] = round(time.perf_counter() - started, 1)
+    report["machine"]["load_average_end"] = load_average()
+    write(report, args.output)
+    failed = [n for n, s in report["sections"].items() if "error" in s]
+    print(f"\nbench: {report['wall_seconds']:.0f} s in all; written: {args.output}"
+          + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,292 @@
+"""Bench section 2: end-to-end sync of a sandbox organisation's invoices, beside fetch-only.
+
+Each case is one fresh process (its own peak RSS, from ``resource.getrusage``) that connects
+the web app the way the authorize command does (tokens encrypted in the warehouse's token
+store), then runs one of:
+
+* ``fetch``: the extraction alone (HTTP, JSON parsing, paging), nothing transformed or stored;
+* ``transform``: ``run_sync`` into a warehouse that stores nothing, so extraction plus
+  transformation into DataFrames, batched exactly as a real sync batches them;
+* ``sqlite`` / ``postgres``: ``run_sync`` with the real XeroClient, TokenManager, token store
+  and warehouse (a file; a scratch schema, dropped afterwards).
+
+So ``sync / fetch`` is what transforming and loading add to the unavoidable reading, and
+``sync / transform`` what the load alone adds. Setting up (imports, consent, CREATE TABLE) is
+not timed; the sandbox's cache of encoded records is warmed first, so every case reads the
+same warm server. Rows are counted in the warehouse afterwards, to prove the work was done.
+
+    PYTHONPATH=plugins:tools python tools/bench.py --only sync
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from bench_common import (
+    MAPPINGS,
+    TOOLS,
+    connect_app,
+    drop_schema,
+    emit,
+    first_tenant,
+    new_token_place,
+    peak_rss_mb,
+    postgres_target,
+    run_child,
+    scratch_schema,
+    settings_for,
+    table,
+)
+
+MODES = ("fetch", "transform", "sqlite", "postgres")
+HOW_TO_READ = ("wall s is the whole run_sync (or the fetch alone); 'x fetch' = wall / fetch "
+               "wall at that size, so 1.0 would mean the load is free; rows = invoices + line "
+               "items, tracking, payments, allocations; RSS growth = peak - RSS after set-up, "
+               "which must not grow from the small size to the large one")
+
+
+# -- in the child: one case --------------------------------------------------------------------
+
+class ClientSource:
+    """The page source run_sync reads: what XeroHook.extract does, without Airflow's
+    Connection lookup (the client, token manager and store are the real ones)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def extract(self, spec: Any, tenant_id: str, since: datetime | None = None,
+                offset: int | None = None) -> Iterator[Any]:
+        """Stream one object's pages, as XeroHook.extract does."""
+        from xero_sync.extract import extract
+
+        return extract(self.client, spec, tenant_id, since, offset,
+                       self.client.settings.page_size)
+
+
+def null_warehouse() -> Any:
+    """A warehouse that transforms-then-discards: run_sync's own batching, no database."""
+    from xero_sync.warehouse.base import LoadCounts, SyncState, Warehouse
+
+    class NullWarehouse(Warehouse):
+        dialect = "none"
+
+        def ensure_tables(self, mappings: Sequence[Any]) -> None:
+            return None
+
+        def read_state(self, mapping: Any, tenant_id: str) -> SyncState:
+            return SyncState(mapping.name, tenant_id)
+
+        def load(self, batch: Any, run: Any, state: Any) -> LoadCounts:
+            children = sum(len(frame) for frame in batch.children.values())
+            return LoadCounts(inserted=len(batch.parent), child_rows=children)
+
+        def mark_missing_deleted(self, mapping: Any, tenant_id: str, run: Any,
+                                 state: Any) -> int:
+            return 0
+
+        def record_run(self, run: Any) -> None:
+            return None
+
+        def close(self) -> None:
+            return None
+
+    return NullWarehouse()
+
+
+def open_target(case: dict[str, Any], scratch: Path) -> tuple[Any, str]:
+    """Where tokens (and, for the database modes, the data) live in this case."""
+    from xero_sync.warehouse.dbapi import WarehouseTarget
+
+    if case["mode"] == "postgres":
+        return postgres_target(), case["schema"]
+    return WarehouseTarget("sqlite", str(scratch / "warehouse.db")), "xero"
+
+
+def fetch_only(client: Any, mapping: Any, tenant: str) -> dict[str, int]:
+    """Read every page and count; nothing is transformed or kept."""
+    from xero_sync.extract import extract
+
+    invoices = lines = pages = 0
+    for page in extract(client, mapping.extract_spec(), tenant,
+                        page_size=client.settings.page_size):
+        pages += 1
+        invoices += len(page.records)
+        lines += sum(len(record.get("LineItems") or ()) for record in page.records)
+    return {"invoices": invoices, "rows": 0, "line_items_read": lines, "pages": pages}
+
+
+def synced(client: Any, warehouse: Any, mapping: Any, tenant: str) -> dict[str, int]:
+    """run_sync, as a task runs it; the rows its loads report."""
+    from xero_sync.sync import SyncRequest, run_sync
+
+    request = SyncRequest(mapping, tenant, run_id=f"bench-{time.time_ns()}")
+    outcome = run_sync(ClientSource(client), warehouse, request, client.counter)
+    counts = outcome.counts
+    return {"invoices": counts.inserted + counts.updated + counts.unchanged,
+            "rows": counts.inserted + counts.updated + counts.child_rows, "pages": outcome.pages}
+
+
+def stored_rows(warehouse: Any, mapping: Any) -> int | None:
+    """Rows now in the mapping's tables (None when nothing is stored)."""
+    if warehouse.dialect == "none":
+        return None
+    from bench_load import count_rows
+
+    return int(count_rows(warehouse, mapping))
+
+
+def run_case(case: dict[str, Any]) -> dict[str, Any]:
+    """Set up untimed, run one mode timed, then count what landed."""
+    from xero_sync.client import XeroClient
+    from xero_sync.mapping import load_mapping
+    from xero_sync.warehouse.factory import warehouse_for
+
+    mapping = load_mapping(MAPPINGS / "invoices.yaml")
+    with tempfile.TemporaryDirectory() as directory:
+        target, schema = open_target(case, Path(directory))
+        tokens = connect_app(settings_for(case["url"]), new_token_place(target, schema))
+        client = XeroClient(tokens.settings, tokens)
+        database = case["mode"] in ("sqlite", "postgres")
+        warehouse = warehouse_for(target, schema) if database else null_warehouse()
+        try:
+            warehouse.ensure_tables([mapping])
+            rss_setup = peak_rss_mb()
+            started, cpu = time.perf_counter(), time.process_time()
+            if case["mode"] == "fetch":
+                figures = fetch_only(client, mapping, case["tenant"])
+            else:
+                figures = synced(client, warehouse, mapping, case["tenant"])
+            wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+            peak = peak_rss_mb()
+            stored = stored_rows(warehouse, mapping)
+        finally:
+            warehouse.close()
+    return {**case, **figures, "calls": client.counter.calls, "wall_seconds": round(wall, 2),
+            "cpu_seconds": round(cpu, 2),
+            "invoices_per_second": round(figures["invoices"] / wall),
+            "rows_per_second": round(figures["rows"] / wall) if figures["rows"] else None,
+            "rows_stored": stored, "rss_after_setup_mb": rss_setup, "peak_rss_mb": peak,
+            "rss_growth_mb": round(peak - rss_setup, 1)}
+
+
+# -- in the parent: the cases ------------------------------------------------------------------
+
+def warm_up(sandbox: Any) -> float:
+    """Read every invoice page once, unparsed: the sandbox encodes each record on its first
+    read and caches it, and the first timed case must not pay for that alone."""
+    from xero_sync.mapping import load_mapping
+    from xero_sync.warehouse.dbapi import WarehouseTarget
+
+    spec = load_mapping(MAPPINGS / "invoices.yaml").extract_spec()
+    settings = settings_for(sandbox.url)
+    with tempfile.TemporaryDirectory() as scratch:
+        place = new_token_place(WarehouseTarget("sqlite", f"{scratch}/t.db"), "xero")
+        token = connect_app(settings, place).access_token()
+    headers = {"Authorization": f"Bearer {token}", "xero-tenant-id": first_tenant(sandbox),
+               "Accept": "application/json"}
+    url = f"{sandbox.url}/api.xro/2.0/{spec.resource}"
+    session = requests.Session()
+    started = time.perf_counter()
+    page, pages = 1, 1
+    while page <= pages:
+        reply = session.get(url, headers=headers, timeout=300, params={
+            **spec.params, "page": str(page), "pageSize": str(settings.page_size)})
+        reply.raise_for_status()
+        if page == 1:
+            pages = int(reply.json()["pagination"]["pageCount"])
+        page += 1
+    return round(time.perf_counter() - started, 1)
+
+
+def run_one(sandbox: Any, size: int, mode: str) -> dict[str, Any]:
+    """One case in a child process; PostgreSQL gets a scratch schema, dropped afterwards."""
+    case: dict[str, Any] = {"mode": mode, "size": size, "url": sandbox.url,
+                            "tenant": first_tenant(sandbox)}
+    if mode == "postgres":
+        case["schema"] = scratch_schema("bench_sync")
+    try:
+        return run_child(TOOLS / "bench_sync.py", ["--case", json.dumps(case)])
+    finally:
+        if mode == "postgres":
+            drop_schema(case["schema"])
+
+
+def run(sandboxes: Any, sizes: Sequence[int], modes: Sequence[str],
+        echo: Any = print) -> dict[str, Any]:
+    """Every mode at every size (small first), each sandbox warmed before its cases."""
+    results, warm = [], {}
+    for size in sorted(sizes):
+        sandbox = sandboxes.get(size)
+        warm[size] = warm_up(sandbox)
+        for mode in modes:
+            results.append(run_one(sandbox, size, mode))
+            echo(f"  sync {mode:<9} {size:>8,} invoices: {results[-1]['wall_seconds']:.1f} s",
+                 flush=True)
+        if size != max(sizes):
+            sandboxes.close(size)
+    return {"results": results, "warm_up_seconds": warm,
+            "generation_seconds": dict(sandboxes.generation_seconds),
+            "x_fetch": ratios(results), "memory": memory(results, sizes)}
+
+
+def ratios(results: list[dict[str, Any]]) -> dict[str, float]:
+    """Each mode's wall time over fetch-only's, at the same size."""
+    found = {}
+    for r in results:
+        fetch = next((f for f in results if f["mode"] == "fetch" and f["size"] == r["size"]),
+                     None)
+        if fetch is not None:
+            found[f"{r['mode']}@{r['size']}"] = round(r["wall_seconds"] / fetch["wall_seconds"],
+                                                      2)
+    return found
+
+
+def memory(results: list[dict[str, Any]], sizes: Sequence[int]) -> dict[str, Any]:
+    """Peak RSS growth at the largest size minus at the smallest, per mode (flat = small)."""
+    small, large = min(sizes), max(sizes)
+    found = {}
+    for mode in {r["mode"] for r in results}:
+        one = next((r for r in results if r["mode"] == mode and r["size"] == small), None)
+        two = next((r for r in results if r["mode"] == mode and r["size"] == large), None)
+        if one is not None and two is not None and small != large:
+            found[mode] = {"growth_mb_small": one["rss_growth_mb"],
+                           "growth_mb_large": two["rss_growth_mb"],
+                           "peak_mb_small": one["peak_rss_mb"], "peak_mb_large": two["peak_rss_mb"]}
+    return found
+
+
+def render(report: dict[str, Any]) -> str:
+    """The section as a table."""
+    rows = []
+    for r in report["results"]:
+        rows.append([r["mode"], r["invoices"], r["rows"] or None, r["calls"], r["wall_seconds"],
+                     r["cpu_seconds"], report["x_fetch"].get(f"{r['mode']}@{r['size']}"),
+                     r["invoices_per_second"], r["rows_per_second"], r["rss_after_setup_mb"],
+                     r["peak_rss_mb"], r["rss_growth_mb"]])
+    headers = ["mode", "invoices", "rows", "calls", "wall s", "CPU s", "x fetch", "invoices/s",
+               "rows/s", "RSS setup MB", "peak RSS MB", "growth MB"]
+    lines = [table(headers, rows)]
+    for mode, figures in sorted(report["memory"].items()):
+        lines.append(f"memory, {mode}: growth {figures['growth_mb_small']} MB at the small size, "
+                     f"{figures['growth_mb_large']} MB at the large one")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Child entry point: ``--case JSON`` runs one case and emits its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--case", required=True, help="the case, as JSON (set by bench.py)")
+    emit(run_case(json.loads(parser.parse_args().case)))
+
+
+if __name__ == "__main__":
+    main()
