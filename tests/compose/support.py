@@ -100,7 +100,7 @@ def raw_compose() -> dict[str, Any]:
 
 def load_compose(env: Mapping[str, str]) -> dict[str, Any]:
     """The compose file as Compose sees it with these variables."""
-    return _walk(raw_compose(), env)  # type: ignore[no-any-return]
+    return _walk(raw_compose(), env)
 
 
 def docker_module(name: str) -> ModuleType:

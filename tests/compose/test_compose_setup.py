@@ -293,7 +293,7 @@ def test_authorize_receives_the_redirect_through_the_relay(
     assert status is not None and status.has_refresh_token
 
 
-class _LoopbackRelay(setup.Relay):  # type: ignore[name-defined,misc]
+class _LoopbackRelay(setup.Relay):  # type: ignore[name-defined]
     """The relay bound to 127.0.0.1 for the test (the container binds every interface)."""
 
     def __init__(self, listen: tuple[str, int], target: tuple[str, int]) -> None:

@@ -30,7 +30,7 @@ def compose() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def services(compose: dict[str, Any]) -> dict[str, Any]:
-    return compose["services"]  # type: ignore[no-any-return]
+    return compose["services"]
 
 
 def command(service: dict[str, Any]) -> list[str]:

@@ -53,7 +53,7 @@ def compose_commands() -> list[list[str]]:
 
 @pytest.fixture(scope="module")
 def services() -> dict[str, Any]:
-    return load_compose(filled_env())["services"]  # type: ignore[no-any-return]
+    return load_compose(filled_env())["services"]
 
 
 def test_docker_compose_commands_name_real_services_profiles_and_options(
