@@ -8,7 +8,8 @@ Sections (each also runs alone with ``--only NAME``):
 1. ``calls``: API calls per 1,000 records per extraction strategy, against the floor
    (tools/bench_calls.py);
 2. ``sync``: end-to-end sync of 10,000 and 100,000 sandbox invoices into SQLite and PostgreSQL
-   beside fetch-only and fetch+transform: rows/s, wall time, peak RSS (tools/bench_sync.py);
+   beside fetch-only (and fetch+transform at 10,000): rows/s, wall and CPU time, peak RSS
+   (tools/bench_sync.py);
 3. ``load``: the warehouse load alone, ours against a naive baseline (tools/bench_load.py);
 4. ``parse``: DAG parse time, target under one second (tools/bench_parse.py);
 5. ``tokens``: token refreshes with 16 processes sharing one store (tools/bench_tokens.py).
@@ -47,17 +48,18 @@ from bench_common import LIMITS_NOTE, ROOT, Sandboxes, load_average, postgres_av
 
 DEFAULT_OUTPUT = ROOT / "var" / "bench" / "bench.json"
 SECTIONS = ("calls", "sync", "load", "parse", "tokens")
-FULL = {"calls_scale": 10_000, "sync_sizes": "10000,100000", "load_invoices": 100_000,
-        "load_small": 10_000, "load_baseline": 10_000, "load_page": 1_000,
-        "load_engines": "sqlite,postgres", "parse_runs": 3, "parse_measures": "dagbag,import",
-        "token_processes": 16, "token_seconds": 20.0}
+FULL = {"calls_scale": 10_000, "sync_sizes": "10000,100000", "transform_sizes": "10000",
+        "load_invoices": 100_000, "load_small": 10_000, "load_baseline": 10_000,
+        "load_page": 1_000, "load_engines": "sqlite,postgres", "parse_runs": 3,
+        "parse_measures": "dagbag,import", "token_processes": 16, "token_seconds": 20.0}
 # Quick: every section's code runs, in under a minute on a busy 2-CPU machine. Most of the
 # time is interpreters starting (Airflow's SDK alone takes 2-3 s of CPU to import), so the
 # load section runs SQLite only (the sync section still loads PostgreSQL), the parse section
 # times the DagBag alone, and two token workers stand in for sixteen.
-QUICK = {"calls_scale": 300, "sync_sizes": "300", "load_invoices": 600, "load_small": 300,
-         "load_baseline": 300, "load_page": 300, "load_engines": "sqlite", "parse_runs": 1,
-         "parse_measures": "dagbag", "token_processes": 2, "token_seconds": 2.0}
+QUICK = {"calls_scale": 300, "sync_sizes": "300", "transform_sizes": "300",
+         "load_invoices": 600, "load_small": 300, "load_baseline": 300, "load_page": 300,
+         "load_engines": "sqlite", "parse_runs": 1, "parse_measures": "dagbag",
+         "token_processes": 2, "token_seconds": 2.0}
 
 
 @dataclass
@@ -100,7 +102,8 @@ def run_sync(ctx: Context) -> dict[str, Any]:
     """Section 2: every mode at every size; PostgreSQL only when it answers."""
     modes = [m for m in bench_sync.MODES if m != "postgres" or not ctx.postgres_missing]
     try:
-        report = bench_sync.run(ctx.sandboxes, sync_sizes(ctx.args), modes)
+        transform = [int(size) for size in ctx.args.transform_sizes.split(",") if size]
+        report = bench_sync.run(ctx.sandboxes, sync_sizes(ctx.args), modes, transform)
     finally:
         ctx.sandboxes.close_all()  # 1.5 GB at 100,000 invoices: gone before the next section
     report["rate_limits"] = LIMITS_NOTE

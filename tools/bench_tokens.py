@@ -54,6 +54,15 @@ def worker_module() -> Any:
     return rotation_worker
 
 
+def quiet_worker(spec: dict[str, Any], ready: Any, results: Any) -> None:
+    """The acceptance test's worker with our INFO logs off (a line per refresh otherwise
+    lands in the bench's table)."""
+    import logging
+
+    logging.getLogger("xero_sync").setLevel(logging.WARNING)
+    worker_module().main(spec, ready, results)
+
+
 def worker_spec(sandbox: Any, database: Path) -> dict[str, Any]:
     """Connect the app once (tokens into the shared store); what every worker needs."""
     from xero_sync.warehouse.dbapi import WarehouseTarget
@@ -68,11 +77,11 @@ def worker_spec(sandbox: Any, database: Path) -> dict[str, Any]:
 
 def run_workers(spec: dict[str, Any], processes: int, seconds: float) -> list[dict[str, Any]]:
     """``processes`` spawned workers, released together; each one's counts."""
-    worker = worker_module()
+    worker_module()  # importable here, so in the spawned children too
     context = multiprocessing.get_context("spawn")
     ready = context.Barrier(processes + 1)
     queue = context.Queue()
-    children = [context.Process(target=worker.main, daemon=True,
+    children = [context.Process(target=quiet_worker, daemon=True,
                                 args=({**spec, "duration": seconds}, ready, queue))
                 for _ in range(processes)]
     for child in children:
