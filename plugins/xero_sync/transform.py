@@ -2,9 +2,9 @@
 
 Values are converted to exactly what the warehouse column holds (``Decimal`` for money, dates
 by the rule of ``xero_sync.dates``, lower-case GUIDs) so every dialect stores the same thing.
-A record that cannot be stored exactly (a malformed GUID, a string longer than its column, a
-child without its key, a number too large for DECIMAL(19,4)) is quarantined with its reason
-and its raw JSON, never silently altered and never allowed to break the batch.
+A record that cannot be stored exactly (a malformed GUID, a string longer than its column or
+holding U+0000, a child without its key, a number too large for DECIMAL(19,4)) is quarantined
+with its reason and its raw JSON, never silently altered and never allowed to break the batch.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def transform(mapping: ObjectMapping, tenant_id: str, records: Sequence[Record])
         except ValueRefused as refusal:
             key = record.get(mapping.primary_key)
             quarantined.append(Quarantined(tenant_id, mapping.name, None if key is None else
-                                           str(key), str(refusal), raw_json(record)))
+                                           _storable_key(key), str(refusal), raw_json(record)))
             continue
         parents.append(row)
         for table, rows in rows_by_table.items():
@@ -108,6 +108,11 @@ def transform(mapping: ObjectMapping, tenant_id: str, records: Sequence[Record])
 def raw_json(record: Record) -> str:
     """The whole record as Xero sent it (fields a mapping does not name are kept here)."""
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+def _storable_key(key: Any) -> str:
+    """A refused record's key as text every warehouse stores: U+0000 spelt as JSON does."""
+    return str(key).replace("\x00", "\\u0000")
 
 
 def _convert_record(mapping: ObjectMapping, tenant_id: str,
@@ -182,6 +187,10 @@ def _string(value: Any, column: Column) -> str:
     if isinstance(value, dict | list):
         raise ValueRefused("an object where text was expected (map it as type json)")
     text = value if isinstance(value, str) else str(value)
+    if "\x00" in text:
+        # PostgreSQL text cannot hold it, and SQL Server's C clients end strings at it; one
+        # rule for every warehouse keeps them equal. _raw_json keeps it, escaped.
+        raise ValueRefused("contains U+0000 (NUL), which the warehouse cannot store exactly")
     # NVARCHAR(n) counts UTF-16 code units: an emoji takes two.
     units = len(text.encode("utf-16-le")) // 2 if column.length is not None else 0
     if column.length is not None and units > column.length:

@@ -85,7 +85,14 @@ def test_figures_that_do_not_depend_on_the_machine(quick: tuple[dict[str, Any], 
     assert all(r["rows_stored"] == r["rows"] > r["invoices"] for r in stored)
     assert all(r["calls"] == math.ceil(r["invoices"] / 1000) for r in synced)
 
-    assert sections["load"]["speedup_rows_per_second"]
+    load = sections["load"]
+    assert load["speedup_rows_per_second"]
+    # SQLite's floor (the rows inserted, nothing else) proves the ceiling the note quotes.
+    floors = [r for r in load["results"] if r["method"] == "floor"]
+    assert [r["engine"] for r in floors] == ["sqlite"]
+    assert floors[0]["rows"] == next(r["rows"] for r in load["results"] if r["method"] == "naive"
+                                     and r["engine"] == "sqlite")
+    assert set(load["ceiling_rows_per_second"]["sqlite"]) == {"floor_vs_naive", "ours_vs_floor"}
     mappings = len(list((ROOT / "include" / "mappings").glob("*.yaml")))
     for what in sections["parse"]["measures"]:
         assert sections["parse"][what]["dags"] == mappings

@@ -80,8 +80,14 @@ test_values_a_column_cannot_hold_are_quarantined_with_a_reason = (
     test_values.test_values_a_column_cannot_hold_are_quarantined_with_a_reason)
 test_every_table_is_created_once_with_its_columns = (
     test_tables.test_every_table_is_created_once_with_its_columns)
-test_a_column_added_to_a_mapping_is_altered_in_and_data_kept = (
-    test_tables.test_a_column_added_to_a_mapping_is_altered_in_and_data_kept)
+test_a_column_added_to_a_mapping_is_altered_in_and_filled_from_raw_json = (
+    test_tables.test_a_column_added_to_a_mapping_is_altered_in_and_filled_from_raw_json)
+test_a_refill_keeps_rows_a_snapshot_marked_deleted = (
+    test_tables.test_a_refill_keeps_rows_a_snapshot_marked_deleted)
+test_a_refill_that_fails_leaves_the_table_as_it_was = (
+    test_tables.test_a_refill_that_fails_leaves_the_table_as_it_was)
+test_a_stored_record_the_wider_mapping_refuses_is_quarantined_and_kept = (
+    test_tables.test_a_stored_record_the_wider_mapping_refuses_is_quarantined_and_kept)
 test_every_project_mapping_gets_its_tables = test_tables.test_every_project_mapping_gets_its_tables
 test_random_failures_then_rerun_from_the_watermark = (
     test_failures.test_random_failures_then_rerun_from_the_watermark)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +17,7 @@ from tests.warehouse.test_load import load_pages
 from xero_sync.errors import ConfigurationError
 from xero_sync.mapping import Column, ObjectMapping, load_mappings, parse_mapping
 from xero_sync.transform import transform
+from xero_sync.warehouse.base import WarehouseError
 from xero_sync.warehouse.dialect import MSSQL, POSTGRES, SQLITE
 from xero_sync.warehouse.sqlbase import SqlWarehouse
 from xero_sync.warehouse.sqlite import SqliteWarehouse
@@ -52,29 +54,117 @@ def test_every_table_is_created_once_with_its_columns(warehouse: SqlWarehouse,
                                                           "_run_id"]
 
 
-def test_a_column_added_to_a_mapping_is_altered_in_and_data_kept(
-        warehouse: SqlWarehouse, invoices_mapping: ObjectMapping,
-        invoices: list[Record]) -> None:
-    load_pages(warehouse, invoices_mapping, invoices)
+def widened_invoices() -> ObjectMapping:
+    """invoices.yaml with a column more on the invoice and on its line items."""
     document = invoices_document()
     document["columns"].append({"source": "HasErrors", "name": "has_errors_added",
                                 "type": "boolean"})
     document["children"][0]["columns"].append(
         {"source": "Item.Code", "name": "item_code_added", "type": "string", "length": 30})
-    wider = parse_mapping(document, str(INVOICES_YAML), "invoices")
+    return parse_mapping(document, str(INVOICES_YAML), "invoices")
 
-    warehouse.ensure_tables([wider])
+
+def test_a_column_added_to_a_mapping_is_altered_in_and_filled_from_raw_json(
+        warehouse: SqlWarehouse, invoices_mapping: ObjectMapping, invoices: list[Record],
+        caplog: pytest.LogCaptureFixture) -> None:
+    load_pages(warehouse, invoices_mapping, invoices)
+    other_tenant = "0b5c1a9e-8d7f-4e6a-9b3c-2d1e0f9a8b7c"
+    warehouse.load(transform(invoices_mapping, other_tenant, invoices[:9]), run(), None)
+    state = warehouse.read_state(invoices_mapping, TENANT)
+    warehouse.refill_page = 7  # several pages per organisation, the last one short
+    wider = widened_invoices()
+
+    with caplog.at_level(logging.INFO, logger="xero_sync.warehouse.sqlbase"):
+        warehouse.ensure_tables([wider])
+    assert f"tenant {TENANT}: {len(invoices)} stored records refilled" in caplog.text
+    assert f"tenant {other_tenant}: 9 stored records refilled" in caplog.text
 
     assert columns_of(warehouse, "invoices")[-1] == "has_errors_added"
     assert columns_of(warehouse, "invoice_line_items")[-1] == "item_code_added"
-    kept = table_rows(warehouse, "invoices", TENANT, ["invoice_id", "total", "has_errors_added"])
-    assert len(kept) == len(invoices)
-    assert {row[2] for row in kept} == {None}
-    counts = load_pages(warehouse, wider, invoices, run_id="run-2")
-    assert counts.updated == len(invoices)  # the new column makes every row differ
+    # Filled from the stored _raw_json at once, child tables too, every organisation.
     assert warehouse_data(warehouse, wider, TENANT) == expected_rows(wider, TENANT, invoices)
+    assert (warehouse_data(warehouse, wider, other_tenant)
+            == expected_rows(wider, other_tenant, invoices[:9]))
     assert any(row[0] for row in table_rows(warehouse, "invoice_line_items", TENANT,
                                             ["item_code_added"]))
+    assert warehouse.read_state(wider, TENANT) == state
+    # Xero sending the same records again finds nothing left to change.
+    counts = load_pages(warehouse, wider, invoices, run_id="run-2")
+    assert (counts.inserted, counts.updated, counts.unchanged) == (0, 0, len(invoices))
+    # Nothing left to add: no second refill.
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="xero_sync.warehouse.sqlbase"):
+        warehouse.ensure_tables([wider])
+    assert "refilled" not in caplog.text
+
+
+def test_a_refill_keeps_rows_a_snapshot_marked_deleted(
+        warehouse: SqlWarehouse, invoices_mapping: ObjectMapping,
+        invoices: list[Record]) -> None:
+    load_pages(warehouse, invoices_mapping, invoices)
+    live = [r for r in invoices if r["Status"] not in ("DELETED", "VOIDED")]
+    gone = live[:3]  # hard-deleted in Xero: a full snapshot without them marks them deleted
+    kept = [r for r in invoices if r not in gone]
+    warehouse.load(transform(invoices_mapping, TENANT, kept), run("snapshot"), None)
+    assert warehouse.mark_missing_deleted(invoices_mapping, TENANT, run("snapshot"), None) == 3
+
+    warehouse.ensure_tables([widened_invoices()])
+
+    deleted = {key for key, flag in table_rows(warehouse, "invoices", TENANT,
+                                               ["invoice_id", "is_deleted"]) if flag}
+    assert {r["InvoiceID"] for r in gone} <= deleted
+    assert deleted == {r["InvoiceID"] for r in invoices
+                       if r in gone or r["Status"] in ("DELETED", "VOIDED")}
+
+
+def test_a_refill_that_fails_leaves_the_table_as_it_was(
+        warehouse: SqlWarehouse, invoices_mapping: ObjectMapping, invoices: list[Record],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    load_pages(warehouse, invoices_mapping, invoices)
+    before = warehouse_data(warehouse, invoices_mapping, TENANT)
+    warehouse.refill_page = 10
+    wider = widened_invoices()
+    replace_children = type(warehouse)._replace_children
+    calls = []
+
+    def fail_on_the_third_page(self: SqlWarehouse, *args: Any) -> int:
+        calls.append(1)
+        if len(calls) == 3:
+            raise sqlite3.OperationalError("disk I/O error (injected)")
+        return replace_children(self, *args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(type(warehouse), "_replace_children", fail_on_the_third_page)
+        patch.setattr(type(warehouse), "driver_errors", lambda self: (sqlite3.Error,))
+        with pytest.raises(WarehouseError, match="create or widen the tables"):
+            warehouse.ensure_tables([wider])
+
+    assert "has_errors_added" not in columns_of(warehouse, "invoices")
+    assert "item_code_added" not in columns_of(warehouse, "invoice_line_items")
+    assert warehouse_data(warehouse, invoices_mapping, TENANT) == before
+    warehouse.ensure_tables([wider])  # the next task start does it all
+    assert warehouse_data(warehouse, wider, TENANT) == expected_rows(wider, TENANT, invoices)
+
+
+def test_a_stored_record_the_wider_mapping_refuses_is_quarantined_and_kept(
+        warehouse: SqlWarehouse, invoices_mapping: ObjectMapping,
+        invoices: list[Record]) -> None:
+    load_pages(warehouse, invoices_mapping, invoices)
+    document = invoices_document()
+    document["columns"].append({"source": "Reference", "name": "short_reference",
+                                "type": "string", "length": 1})
+    narrow = parse_mapping(document, str(INVOICES_YAML), "invoices")
+    refused = {r["InvoiceID"] for r in invoices if len(r.get("Reference") or "") > 1}
+    assert refused
+
+    warehouse.ensure_tables([narrow])
+
+    quarantined = table_rows(warehouse, "_quarantine", TENANT, ["record_key", "reason"])
+    assert {row[0] for row in quarantined} == refused
+    assert all("Reference=" in row[1] for row in quarantined)
+    stored = table_rows(warehouse, "invoices", TENANT, ["invoice_id", "short_reference"])
+    assert len(stored) == len(invoices)  # refused records keep their row, new column NULL
+    assert {key for key, value in stored if value is None} >= refused
 
 
 def test_a_changed_key_is_refused_with_what_to_do(warehouse: SqlWarehouse) -> None:

@@ -28,6 +28,7 @@ from typing import Any
 import pymssql
 import pytest
 import sqlglot
+import yaml
 from pymssql import _mssql
 from sqlglot import exp
 
@@ -35,14 +36,14 @@ from tests.warehouse.conftest import ROOT, TENANT
 from tests.warehouse.support import run, state_after
 from tests.warehouse.test_load import with_items
 from tests.warehouse.test_values import EMOJI, LONG
-from xero_sync.mapping import ObjectMapping, load_mappings
+from xero_sync.mapping import ObjectMapping, load_mappings, parse_mapping
 from xero_sync.transform import transform
 from xero_sync.warehouse.base import SyncRun, SyncState, WarehouseError
 from xero_sync.warehouse.ddl import add_column
 from xero_sync.warehouse.dialect import MSSQL
 from xero_sync.warehouse.factory import warehouse_for
 from xero_sync.warehouse.mssql import MssqlWarehouse
-from xero_sync.warehouse.tables import mapping_tables
+from xero_sync.warehouse.tables import CONTROL_TABLES, child_table, mapping_tables
 from xero_sync.warehouse.tsql import control_statements, mapping_statements
 
 GOLDEN = ROOT / "tests" / "golden" / "mssql"
@@ -226,6 +227,62 @@ def test_a_load_sends_only_generated_tsql_with_values_in_literals(
         drops = [d.sql("tsql") for s in rendered for d in s.find_all(exp.Drop)]
         assert all("#" in drop for drop in drops), drops
     assert connection.events.count("COMMIT") == 5  # ensure, load, mark, read, record
+    assert "ROLLBACK" not in connection.events
+
+
+class WidenedConnection(RecordingConnection):
+    """SQL Server whose tables have ``narrow``'s columns and hold ``stored`` (one page)."""
+
+    def __init__(self, narrow: ObjectMapping, stored: list[Record]) -> None:
+        super().__init__()
+        self.columns = {MSSQL.table("xero", spec.name): spec.names
+                        for spec in [*CONTROL_TABLES, *mapping_tables(narrow)]}
+        self.stored = stored
+
+    def respond(self, sql: str, params: tuple[Any, ...]) -> tuple[list[tuple[Any, ...]], int]:
+        if "sys.columns" in sql:
+            self.events.append("SELECT")
+            return [(name,) for name in self.columns[params[0]]], -1
+        if sql.startswith("SELECT DISTINCT [tenant_id]"):
+            self.events.append("SELECT")
+            return [(TENANT,)], -1
+        if "[_raw_json] FROM" in sql:
+            self.events.append("SELECT")
+            return [(r["InvoiceID"], False, json.dumps(r)) for r in self.stored], -1
+        if "FROM #applied" in sql:  # the stored versions: the MERGE changed nothing
+            self.events.append("SELECT")
+            return [], 0
+        return super().respond(sql, params)
+
+
+def test_a_widened_mapping_is_refilled_with_generated_tsql(invoices: list[Record]) -> None:
+    document = yaml.safe_load((ROOT / "include" / "mappings" / "invoices.yaml").read_text())
+    narrow = parse_mapping(document, "invoices.yaml", "invoices")
+    document["children"][0]["columns"].append(
+        {"source": "Item.Code", "name": "item_code_added", "type": "string", "length": 30})
+    wider = parse_mapping(document, "invoices.yaml", "invoices")
+    stored = [r for r in invoices if r.get("LineItems")][:3]
+    connection = WidenedConnection(narrow, stored)
+
+    MssqlWarehouse(connection, "xero", description="mssql:recorded").ensure_tables([wider])
+
+    lines = child_table(wider, wider.children[0])
+    allowed = {*control_statements("xero").values(), *mapping_statements("xero", wider).values(),
+               add_column(MSSQL, "xero", lines.name, lines.column("item_code_added"))}
+    sent = [sql for sql, _, _ in connection.log]
+    assert set(sent) <= allowed
+    statements = mapping_statements("xero", wider)
+    assert statements["refill_first_page"] in sent
+    assert statements["refill_next_page"] not in sent  # 3 records: a short first page ends it
+    # Every stored parent is marked for child replacement, then its children are rewritten.
+    reapplied = sent.index(statements["refill_reapply"])
+    replaced = sent.index(statements["replace_invoice_line_items"])
+    assert sent.index(statements["merge"]) < reapplied < replaced
+    line_rows = json.loads(connection.log[replaced][1][0])
+    assert len(line_rows) == sum(len(r["LineItems"]) for r in stored)
+    assert {row["item_code_added"] for row in line_rows} == {
+        (item.get("Item") or {}).get("Code") for r in stored for item in r["LineItems"]}
+    assert connection.events.count("COMMIT") == 1  # ALTER and refill: one transaction
     assert "ROLLBACK" not in connection.events
 
 

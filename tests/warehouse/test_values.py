@@ -143,11 +143,14 @@ def test_values_a_column_cannot_hold_are_quarantined_with_a_reason(
     emoji_over["LineItems"][0]["Tracking"] = [{**emoji_over["LineItems"][0]["Tracking"][0],
                                                "Name": "x" * 99 + "🚀"}]  # 100 chars, 101 units
     no_id = {k: v for k, v in invoices[4].items() if k != "InvoiceID"}
-    records = [good, beyond_9999, bad_guid, too_long, emoji_over, no_id]
+    # U+0000: PostgreSQL text cannot hold it, and it must not break the load there.
+    nul_text = {**with_new_ids(invoices[5]), "Reference": "before\x00after"}
+    nul_key = {**copy.deepcopy(invoices[6]), "InvoiceID": "bad\x00id"}
+    records = [good, beyond_9999, bad_guid, too_long, emoji_over, no_id, nul_text, nul_key]
 
     counts = warehouse.load(transform(invoices_mapping, TENANT, records), run(), None)
 
-    assert (counts.inserted, counts.quarantined) == (1, 5)
+    assert (counts.inserted, counts.quarantined) == (1, 7)
     stored = table_rows(warehouse, "_quarantine", TENANT,
                         ["record_key", "object", "reason", "raw_json", "run_id"])
     reasons = {row[0]: row[2] for row in stored}
@@ -156,6 +159,9 @@ def test_values_a_column_cannot_hold_are_quarantined_with_a_reason(
     assert "256" in reasons[too_long["InvoiceID"]]
     assert "101 UTF-16" in reasons[emoji_over["InvoiceID"]]
     assert reasons[None] == "the record has no InvoiceID"
+    assert "Reference=" in reasons[nul_text["InvoiceID"]]
+    assert "U+0000" in reasons[nul_text["InvoiceID"]]
+    assert "InvoiceID=" in reasons["bad\\u0000id"]  # the key as JSON would spell it
     assert {row[3] for row in stored} == {raw(r) for r in records[1:]}
     assert {(row[1], row[4]) for row in stored} == {("invoices", "run-1")}
     assert table_rows(warehouse, "invoices", TENANT, ["invoice_id"]) == [(good["InvoiceID"],)]

@@ -1,11 +1,9 @@
 """CREATE TABLE and ALTER TABLE … ADD from table specs, for every dialect.
 
 Tables are created once and only ever widened: a column a mapping gained is added as a
-nullable column, never by rebuilding the table. Rows stored before hold NULL in it until they
-are written again: a parent row at its next load (its new column now differs, so it counts
-as updated and its children are rewritten too); a child row when its parent is next written,
-because an identical parent is skipped with its children. Existence is checked by reading
-the catalog under the DDL lock rather than with ``IF NOT EXISTS``, so the same plain
+nullable column, never by rebuilding the table; ``SqlWarehouse.ensure_tables`` then fills it
+for the stored rows from their ``_raw_json`` in the same transaction. Existence is checked by
+reading the catalog under the DDL lock rather than with ``IF NOT EXISTS``, so the same plain
 statements serve every dialect and the golden T-SQL files.
 """
 

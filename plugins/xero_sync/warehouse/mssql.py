@@ -27,6 +27,7 @@ from xero_sync.warehouse.tsql import (
     existing_columns_sql,
     merge_sql,
     quarantine_sql,
+    reapply_sql,
     replace_children_sql,
     save_state_sql,
     schema_id_sql,
@@ -92,6 +93,12 @@ class MssqlWarehouse(SqlWarehouse):
         applied = {canonical(row[1]) for row in rows}
         replaced = {canonical(row[1]) for row in rows if row[0] != "INSERT"}
         return ParentResult(inserted, len(rows) - inserted, deleted, applied, replaced)
+
+    def _reapply(self, cursor: Any, staged: StagedBatch, merged: ParentResult) -> ParentResult:
+        """``replace_children_sql`` replaces the children of ``#applied``'s UPDATE rows: add
+        every staged parent the MERGE left alone."""
+        cursor.execute(reapply_sql(staged.mapping))
+        return super()._reapply(cursor, staged, merged)
 
     def _touch(self, cursor: Any, staged: StagedBatch, keys: list[Any], run: RunContext) -> None:
         cursor.execute(touch_sql(self.schema, staged.mapping),

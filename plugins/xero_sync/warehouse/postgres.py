@@ -147,6 +147,10 @@ class PostgresWarehouse(SqlWarehouse):
             f"o.{q('is_deleted')} FROM a LEFT JOIN {self.table(spec.name)} AS o ON {joined}"
         )
 
+    def _discard_stage(self, cursor: Any) -> None:
+        """The stage is dropped at commit; a refill merges many batches in one transaction."""
+        cursor.execute(f"DROP TABLE IF EXISTS {self.sql.quote(STAGE)}")
+
     def _touch(self, cursor: Any, staged: StagedBatch, keys: list[Any], run: RunContext) -> None:
         q = self.sql.quote
         cursor.execute(

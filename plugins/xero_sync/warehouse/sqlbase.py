@@ -13,6 +13,13 @@
    deleted, so its children are inserted without a DELETE first;
 4. store the quarantined records; move the watermark, never back; commit.
 
+``ensure_tables`` creates tables and ALTERs in the columns a mapping gained. Stored rows would
+hold NULL in a new column until Xero next sent them (for a child table's column, until the
+parent next changed: possibly never), so in the same transaction the mapping's stored records
+are transformed again from their ``_raw_json`` (design decision 6 keeps the whole record for
+this) and merged: the new columns are filled from data already here, with no API call, and a
+crash leaves neither the column nor half of the refill.
+
 Any exception rolls everything back. ``_run_id`` therefore means "the last run whose
 extract contained the row", and ``_loaded_at`` "when its values were last written".
 """
@@ -20,15 +27,16 @@ extract contained the row", and ``_loaded_at`` "when its values were last writte
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from xero_sync.errors import ConfigurationError
 from xero_sync.mapping import ObjectMapping
-from xero_sync.transform import Batch, Quarantined
+from xero_sync.transform import Batch, Quarantined, transform
 from xero_sync.warehouse.base import (
     DEFAULT_SCHEMA,
     LoadCounts,
@@ -41,7 +49,14 @@ from xero_sync.warehouse.base import (
 from xero_sync.warehouse.ddl import add_column, create_table
 from xero_sync.warehouse.dialect import Dialect, check_schema
 from xero_sync.warehouse.staging import StagedBatch, stage
-from xero_sync.warehouse.statements import insert_sql, mark_missing_sql, select_state_sql
+from xero_sync.warehouse.statements import (
+    REFILL_PAGE,
+    insert_sql,
+    mark_missing_sql,
+    raw_page_sql,
+    select_state_sql,
+    tenants_sql,
+)
 from xero_sync.warehouse.tables import (
     CONTROL_TABLES,
     QUARANTINE,
@@ -49,8 +64,9 @@ from xero_sync.warehouse.tables import (
     SYNC_STATE,
     TableSpec,
     mapping_tables,
+    parent_table,
 )
-from xero_sync.warehouse.values import Converter
+from xero_sync.warehouse.values import Converter, canonical
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +86,7 @@ class SqlWarehouse(Warehouse):
     """The protocol over a DB-API connection; subclasses write the SQL of one dialect."""
 
     sql: ClassVar[Dialect]
+    refill_page = REFILL_PAGE  # stored records re-read per step of a refill
 
     def __init__(self, connection: Any, schema: str = DEFAULT_SCHEMA, *,
                  description: str = "") -> None:
@@ -85,13 +102,18 @@ class SqlWarehouse(Warehouse):
     # -- the interface ----------------------------------------------------------------------
 
     def ensure_tables(self, mappings: Sequence[ObjectMapping]) -> None:
-        """Create the control tables and each mapping's tables; add columns mappings gained."""
-        specs = [*CONTROL_TABLES, *(spec for m in mappings for spec in mapping_tables(m))]
+        """Create the control tables and each mapping's tables; add columns mappings gained
+        and fill them from the stored ``_raw_json`` (module docstring), in one transaction."""
         with self._transaction("create or widen the tables", self.schema) as cursor:
             self._lock_ddl(cursor)
             self._create_schema(cursor)
-            for spec in specs:
+            for spec in CONTROL_TABLES:
                 self._ensure_table(cursor, spec)
+            for mapping in mappings:
+                widened = [spec.name for spec in mapping_tables(mapping)
+                           if self._ensure_table(cursor, spec)]
+                if widened:
+                    self._refill(cursor, mapping, widened)
 
     def read_state(self, mapping: ObjectMapping, tenant_id: str) -> SyncState:
         """The stored watermark, or an empty state before the first load."""
@@ -249,12 +271,13 @@ class SqlWarehouse(Warehouse):
         counts.unchanged = staged.parent.size - result.inserted - result.updated
         return counts
 
-    def _ensure_table(self, cursor: Any, spec: TableSpec) -> None:
+    def _ensure_table(self, cursor: Any, spec: TableSpec) -> bool:
+        """Create the table or add its missing columns; True when columns were added."""
         existing = set(self._existing_columns(cursor, spec.name))
         if not existing:
             cursor.execute(create_table(self.sql, self.schema, spec))
             log.info("created table %s", self.table(spec.name))
-            return
+            return False
         missing_key = [name for name in spec.key if name not in existing]
         if missing_key:
             raise ConfigurationError(
@@ -262,11 +285,75 @@ class SqlWarehouse(Warehouse):
                 f"{', '.join(missing_key)}: the mapping's key changed. Rename or drop the table "
                 "and run a full refresh"
             )
-        for column in spec.columns:
-            if column.name not in existing:
-                cursor.execute(add_column(self.sql, self.schema, spec.name, column))
-                log.info("added column %s to %s (existing rows hold NULL until reloaded)",
-                         column.name, self.table(spec.name))
+        added = [column for column in spec.columns if column.name not in existing]
+        for column in added:
+            cursor.execute(add_column(self.sql, self.schema, spec.name, column))
+            log.info("added column %s to %s", column.name, self.table(spec.name))
+        return bool(added)
+
+    def _refill(self, cursor: Any, mapping: ObjectMapping, widened: list[str]) -> int:
+        """Transform every stored record of the mapping again from its ``_raw_json`` and merge
+        it, children replaced, so columns just added hold what Xero sent; returns the records
+        refilled. Runs under the table-creation lock, in ensure_tables' transaction.
+
+        The records are the stored versions themselves, so the newer-wins guard passes and
+        nothing moves but the new columns (and ``_loaded_at``/``_run_id`` of the parent rows
+        whose values change). Its own run id keeps a full snapshot's delete marking exact. A
+        stored record the widened mapping refuses is quarantined and keeps its old row."""
+        run = RunContext(f"refill {mapping.name} {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}",
+                         datetime.now(UTC).replace(tzinfo=None))
+        log.info("%s: columns added to %s; filling them from the stored _raw_json",
+                 mapping.name, ", ".join(self.table(name) for name in widened))
+        cursor.execute(tenants_sql(self.sql, self.schema, mapping.table))
+        tenants = [canonical(row[0]) for row in cursor.fetchall()]
+        total = 0
+        for tenant_id in tenants:
+            refilled = 0
+            for records, deleted in self._stored_records(cursor, mapping, tenant_id):
+                batch = transform(mapping, tenant_id, records)
+                # A row a full snapshot marked deleted (Xero hard-deleted it) stays deleted,
+                # whatever its last record said.
+                gone = batch.parent[mapping.key_column].isin(deleted)
+                batch.parent.loc[gone, "is_deleted"] = True
+                staged = stage(batch)
+                if staged.parent.size:
+                    merged = self._merge_parents(cursor, staged, run)
+                    self._replace_children(cursor, staged, self._reapply(cursor, staged, merged),
+                                           run)
+                self._insert_quarantine(cursor, staged.quarantined, run)
+                self._discard_stage(cursor)
+                refilled += len(records)
+            log.info("%s tenant %s: %d stored records refilled", mapping.name, tenant_id,
+                     refilled)
+            total += refilled
+        return total
+
+    def _stored_records(self, cursor: Any, mapping: ObjectMapping, tenant_id: str
+                        ) -> Iterator[tuple[list[dict[str, Any]], set[Any]]]:
+        """The organisation's stored records, ``refill_page`` at a time, in key order, with
+        the keys of those stored as deleted."""
+        key = parent_table(mapping).column(mapping.key_column)
+        size = self.refill_page
+        cursor.execute(raw_page_sql(self.sql, self.schema, mapping.table, key, True, size),
+                       (tenant_id,))
+        rows = cursor.fetchall()
+        following = raw_page_sql(self.sql, self.schema, mapping.table, key, False, size)
+        while rows:
+            yield ([json.loads(raw) for _, _, raw in rows],
+                   {canonical(key) for key, deleted, _ in rows if deleted})
+            if len(rows) < size:
+                return
+            cursor.execute(following, (tenant_id, canonical(rows[-1][0])))
+            rows = cursor.fetchall()
+
+    def _reapply(self, cursor: Any, staged: StagedBatch, merged: ParentResult) -> ParentResult:
+        """The merge's result with every staged parent applied, so that all their children
+        are replaced (a refill's parents are the stored versions: none is older)."""
+        keys = set(staged.keys)
+        return ParentResult(merged.inserted, merged.updated, merged.deleted, keys, keys)
+
+    def _discard_stage(self, cursor: Any) -> None:
+        """Drop what a merge staged before the next one in the same transaction."""
 
     @contextlib.contextmanager
     def _transaction(self, action: str, where: str) -> Iterator[Any]:

@@ -22,7 +22,13 @@ from __future__ import annotations
 from xero_sync.mapping import ChildTable, ObjectMapping
 from xero_sync.warehouse.ddl import create_table
 from xero_sync.warehouse.dialect import MSSQL
-from xero_sync.warehouse.statements import insert_sql, mark_missing_sql, select_state_sql
+from xero_sync.warehouse.statements import (
+    insert_sql,
+    mark_missing_sql,
+    raw_page_sql,
+    select_state_sql,
+    tenants_sql,
+)
 from xero_sync.warehouse.tables import (
     CONTROL_TABLES,
     QUARANTINE,
@@ -150,6 +156,20 @@ def applied_sql(mapping: ObjectMapping) -> str:
     return f"SELECT {MSSQL.columns(names)} FROM #applied"  # noqa: S608 - identifiers only
 
 
+def reapply_sql(mapping: ObjectMapping) -> str:
+    """Record every ``#stage`` row the MERGE left alone in ``#applied`` as an UPDATE, so the
+    next ``replace_children_sql`` replaces its children too (a refill from ``_raw_json``)."""
+    key = Q(mapping.key_column)
+    names = MSSQL.columns([name.format(key=mapping.key_column) for name in _OUTPUT])
+    return (
+        f"INSERT INTO #applied ({names})\n"  # noqa: S608 - identifiers only
+        f"SELECT N'UPDATE', s.{Q('tenant_id')}, s.{key}, s.{Q('is_deleted')}, "
+        f"s.{Q('is_deleted')}\nFROM #stage AS s\n"
+        f"WHERE NOT EXISTS (SELECT 1 FROM #applied AS a WHERE a.{Q('tenant_id')} = "
+        f"s.{Q('tenant_id')} AND a.{key} = s.{key})"
+    )
+
+
 def touch_sql(schema: str, mapping: ObjectMapping) -> str:
     """Mark stored rows as seen by the run. Parameters: run_id, tenant_id, keys (JSON array)."""
     key = parent_table(mapping).column(mapping.key_column)
@@ -215,6 +235,7 @@ def _greatest(name: str) -> str:
 
 def mapping_statements(schema: str, mapping: ObjectMapping) -> dict[str, str]:
     """Every statement a mapping's loads run, by name (the golden files' names)."""
+    key = parent_table(mapping).column(mapping.key_column)
     statements = {
         f"create_{spec.name}": create_table(MSSQL, schema, spec)
         for spec in mapping_tables(mapping)
@@ -225,6 +246,10 @@ def mapping_statements(schema: str, mapping: ObjectMapping) -> dict[str, str]:
         "applied": applied_sql(mapping),
         "touch": touch_sql(schema, mapping),
         "mark_missing_deleted": mark_missing_sql(MSSQL, schema, mapping.table),
+        "refill_tenants": tenants_sql(MSSQL, schema, mapping.table),
+        "refill_first_page": raw_page_sql(MSSQL, schema, mapping.table, key, first=True),
+        "refill_next_page": raw_page_sql(MSSQL, schema, mapping.table, key, first=False),
+        "refill_reapply": reapply_sql(mapping),
     })
     for child in mapping.all_children():
         statements[f"replace_{child.table}"] = replace_children_sql(schema, mapping, child)

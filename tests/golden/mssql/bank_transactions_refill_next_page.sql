@@ -1,0 +1,1 @@
+SELECT TOP (1000) [bank_transaction_id], [is_deleted], [_raw_json] FROM [xero].[bank_transactions] WHERE [tenant_id] = %s AND [bank_transaction_id] > CAST(%s AS UNIQUEIDENTIFIER) ORDER BY [bank_transaction_id]

@@ -1,0 +1,1 @@
+SELECT DISTINCT [tenant_id] FROM [xero].[bank_transactions] ORDER BY [tenant_id]

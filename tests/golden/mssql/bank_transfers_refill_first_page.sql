@@ -1,0 +1,1 @@
+SELECT TOP (1000) [bank_transfer_id], [is_deleted], [_raw_json] FROM [xero].[bank_transfers] WHERE [tenant_id] = %s ORDER BY [bank_transfer_id]

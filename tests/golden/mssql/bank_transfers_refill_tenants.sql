@@ -1,0 +1,1 @@
+SELECT DISTINCT [tenant_id] FROM [xero].[bank_transfers] ORDER BY [tenant_id]

@@ -1,0 +1,1 @@
+SELECT DISTINCT [tenant_id] FROM [xero].[batch_payments] ORDER BY [tenant_id]

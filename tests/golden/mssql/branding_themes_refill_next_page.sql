@@ -1,0 +1,1 @@
+SELECT TOP (1000) [branding_theme_id], [is_deleted], [_raw_json] FROM [xero].[branding_themes] WHERE [tenant_id] = %s AND [branding_theme_id] > CAST(%s AS UNIQUEIDENTIFIER) ORDER BY [branding_theme_id]

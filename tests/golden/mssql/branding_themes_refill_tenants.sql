@@ -1,0 +1,1 @@
+SELECT DISTINCT [tenant_id] FROM [xero].[branding_themes] ORDER BY [tenant_id]

@@ -1,0 +1,1 @@
+SELECT DISTINCT [tenant_id] FROM [xero].[linked_transactions] ORDER BY [tenant_id]

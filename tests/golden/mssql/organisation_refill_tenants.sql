@@ -1,0 +1,1 @@
+SELECT DISTINCT [tenant_id] FROM [xero].[organisation] ORDER BY [tenant_id]

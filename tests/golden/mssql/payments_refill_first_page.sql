@@ -1,0 +1,1 @@
+SELECT TOP (1000) [payment_id], [is_deleted], [_raw_json] FROM [xero].[payments] WHERE [tenant_id] = %s ORDER BY [payment_id]

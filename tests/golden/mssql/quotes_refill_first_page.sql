@@ -1,0 +1,1 @@
+SELECT TOP (1000) [quote_id], [is_deleted], [_raw_json] FROM [xero].[quotes] WHERE [tenant_id] = %s ORDER BY [quote_id]

@@ -1,0 +1,1 @@
+SELECT TOP (1000) [tracking_category_id], [is_deleted], [_raw_json] FROM [xero].[tracking_categories] WHERE [tenant_id] = %s AND [tracking_category_id] > CAST(%s AS UNIQUEIDENTIFIER) ORDER BY [tracking_category_id]

@@ -1,0 +1,1 @@
+SELECT TOP (1000) [user_id], [is_deleted], [_raw_json] FROM [xero].[users] WHERE [tenant_id] = %s ORDER BY [user_id]
