@@ -21,7 +21,13 @@ from xero_sync.warehouse.base import WarehouseError
 from xero_sync.warehouse.dialect import MSSQL, POSTGRES, SQLITE
 from xero_sync.warehouse.sqlbase import SqlWarehouse
 from xero_sync.warehouse.sqlite import SqliteWarehouse
-from xero_sync.warehouse.tables import CONTROL_TABLES, child_table, mapping_tables, parent_table
+from xero_sync.warehouse.tables import (
+    CONTROL_TABLES,
+    ColumnSpec,
+    child_table,
+    mapping_tables,
+    parent_table,
+)
 
 Record = dict[str, Any]
 INVOICES_YAML = ROOT / "include" / "mappings" / "invoices.yaml"
@@ -37,7 +43,7 @@ def invoices_document() -> dict[str, Any]:
 def columns_of(warehouse: SqlWarehouse, table: str) -> list[str]:
     """A table's columns as the catalog lists them."""
     cursor = warehouse.connection.cursor()
-    names = warehouse._existing_columns(cursor, table)
+    names = list(warehouse._existing_columns(cursor, table))
     warehouse.connection.commit()
     return names
 
@@ -165,6 +171,51 @@ def test_a_stored_record_the_wider_mapping_refuses_is_quarantined_and_kept(
     stored = table_rows(warehouse, "invoices", TENANT, ["invoice_id", "short_reference"])
     assert len(stored) == len(invoices)  # refused records keep their row, new column NULL
     assert {key for key, value in stored if value is None} >= refused
+
+
+def with_column(name: str, **changes: Any) -> ObjectMapping:
+    """invoices.yaml with one of its invoice columns changed."""
+    document = invoices_document()
+    column = next(c for c in document["columns"] if c["source"] == name)
+    column.update(changes)
+    return parse_mapping(document, str(INVOICES_YAML), "invoices")
+
+
+def test_longer_text_in_a_mapping_widens_the_column_and_keeps_the_data(
+        warehouse: SqlWarehouse, invoices_mapping: ObjectMapping,
+        invoices: list[Record]) -> None:
+    load_pages(warehouse, invoices_mapping, invoices)
+    longer = with_column("LineAmountTypes", length=60)
+    record = {**invoices[0], "LineAmountTypes": "Exclusive" * 5,  # 45 characters
+              "UpdatedDateUTC": "/Date(1900000000000+0000)/"}
+
+    warehouse.ensure_tables([longer])
+    counts = warehouse.load(transform(longer, TENANT, [record]), run("run-2"), None)
+
+    assert (counts.updated, counts.quarantined) == (1, 0)
+    stored = dict(table_rows(warehouse, "invoices", TENANT, ["invoice_id", "line_amount_types"]))
+    assert stored[record["InvoiceID"]] == "Exclusive" * 5
+    assert len(stored) == len(invoices)
+    # A shorter limit later fits the wider column: accepted, nothing altered back.
+    warehouse.ensure_tables([with_column("LineAmountTypes", length=10)])
+
+
+def test_a_changed_column_type_is_refused_with_what_to_do(
+        warehouse: SqlWarehouse, invoices_mapping: ObjectMapping,
+        invoices: list[Record]) -> None:
+    load_pages(warehouse, invoices_mapping, invoices)
+    before = warehouse_data(warehouse, invoices_mapping, TENANT)
+    retyped = with_column("Total", type="integer")
+
+    with pytest.raises(ConfigurationError) as refused:
+        warehouse.ensure_tables([retyped])
+
+    message = str(refused.value)
+    assert "column total of" in message
+    assert str(INVOICES_YAML) in message
+    assert f"declares it {warehouse.sql.sql_type(ColumnSpec('total', 'integer'))}" in message
+    assert "new name" in message and "filled from _raw_json" in message
+    assert warehouse_data(warehouse, invoices_mapping, TENANT) == before
 
 
 def test_a_changed_key_is_refused_with_what_to_do(warehouse: SqlWarehouse) -> None:

@@ -39,11 +39,11 @@ from tests.warehouse.test_values import EMOJI, LONG
 from xero_sync.mapping import ObjectMapping, load_mappings, parse_mapping
 from xero_sync.transform import transform
 from xero_sync.warehouse.base import SyncRun, SyncState, WarehouseError
-from xero_sync.warehouse.ddl import add_column
+from xero_sync.warehouse.ddl import DIFFERS, SAME, WIDEN, add_column, fit, widen_column
 from xero_sync.warehouse.dialect import MSSQL
 from xero_sync.warehouse.factory import warehouse_for
-from xero_sync.warehouse.mssql import MssqlWarehouse
-from xero_sync.warehouse.tables import CONTROL_TABLES, child_table, mapping_tables
+from xero_sync.warehouse.mssql import MssqlWarehouse, catalog_type
+from xero_sync.warehouse.tables import CONTROL_TABLES, ColumnSpec, child_table, mapping_tables
 from xero_sync.warehouse.tsql import control_statements, mapping_statements
 
 GOLDEN = ROOT / "tests" / "golden" / "mssql"
@@ -115,6 +115,9 @@ def test_every_generated_statement_parses_as_tsql() -> None:
         statements += mapping_statements("xero", mapping).values()
         statements += [add_column(MSSQL, "xero", spec.name, column)
                        for spec in mapping_tables(mapping) for column in spec.columns]
+        statements += [widen_column(MSSQL, "xero", spec.name, column)
+                       for spec in mapping_tables(mapping) for column in spec.columns
+                       if column.type == "string"]
     for sql in statements:
         parse_tsql(sql)
     assert len(statements) > 500
@@ -230,19 +233,63 @@ def test_a_load_sends_only_generated_tsql_with_values_in_literals(
     assert "ROLLBACK" not in connection.events
 
 
+# What sys.columns holds (name, type, max_length in bytes, precision, scale) for each type.
+_SYS_COLUMNS = {"guid": ("uniqueidentifier", 16, 0, 0), "integer": ("int", 4, 10, 0),
+                "bigint": ("bigint", 8, 19, 0), "money": ("decimal", 9, 19, 4),
+                "quantity": ("decimal", 9, 19, 4), "rate": ("decimal", 13, 28, 10),
+                "boolean": ("bit", 1, 1, 0), "date": ("date", 3, 10, 0),
+                "timestamp": ("datetime2", 7, 23, 3), "json": ("nvarchar", -1, 0, 0)}
+
+
+def sys_columns_row(column: ColumnSpec) -> tuple[Any, ...]:
+    """The row SQL Server's catalog has for a column our DDL created."""
+    if column.type == "string":
+        return (column.name, "nvarchar", -1 if column.length is None else 2 * column.length,
+                0, 0)
+    return (column.name, *_SYS_COLUMNS[column.type])
+
+
+def test_sql_server_catalog_types_read_as_our_ddl_spells_them() -> None:
+    for mapping in MAPPINGS:
+        for spec in [*CONTROL_TABLES, *mapping_tables(mapping)]:
+            for column in spec.columns:
+                stored = catalog_type(*sys_columns_row(column)[1:])
+                assert fit(MSSQL, stored, column) == SAME, (spec.name, column, stored)
+    text = ColumnSpec("reference", "string", 50)
+    assert fit(MSSQL, catalog_type("nvarchar", 80, 0, 0), text) == WIDEN
+    assert fit(MSSQL, catalog_type("nvarchar", -1, 0, 0), text) == SAME
+    assert fit(MSSQL, catalog_type("nvarchar", 200, 0, 0), text) == SAME
+    assert fit(MSSQL, catalog_type("decimal", 9, 19, 4), ColumnSpec("total", "integer")) == DIFFERS
+    assert fit(MSSQL, catalog_type("decimal", 9, 18, 2), ColumnSpec("total", "money")) == DIFFERS
+
+
+def test_longer_text_is_widened_with_generated_tsql(invoices_mapping: ObjectMapping) -> None:
+    document = yaml.safe_load((ROOT / "include" / "mappings" / "invoices.yaml").read_text())
+    next(c for c in document["columns"] if c["source"] == "Reference").update(length=20)
+    connection = WidenedConnection(parse_mapping(document, "invoices.yaml", "invoices"), [])
+
+    MssqlWarehouse(connection, "xero", description="mssql:recorded").ensure_tables(
+        [invoices_mapping])
+
+    widen = [sql for sql, _, _ in connection.log if "ALTER COLUMN" in sql]
+    assert widen == ["ALTER TABLE [xero].[invoices] ALTER COLUMN [reference] NVARCHAR(MAX) NULL"]
+    parse_tsql(widen[0])
+    assert connection.events.count("COMMIT") == 1
+
+
 class WidenedConnection(RecordingConnection):
     """SQL Server whose tables have ``narrow``'s columns and hold ``stored`` (one page)."""
 
     def __init__(self, narrow: ObjectMapping, stored: list[Record]) -> None:
         super().__init__()
-        self.columns = {MSSQL.table("xero", spec.name): spec.names
+        self.columns = {MSSQL.table("xero", spec.name): [sys_columns_row(c) for c in spec.columns]
                         for spec in [*CONTROL_TABLES, *mapping_tables(narrow)]}
         self.stored = stored
 
     def respond(self, sql: str, params: tuple[Any, ...]) -> tuple[list[tuple[Any, ...]], int]:
         if "sys.columns" in sql:
             self.events.append("SELECT")
-            return [(name,) for name in self.columns[params[0]]], -1
+            return self.columns[params[0]], -1
         if sql.startswith("SELECT DISTINCT [tenant_id]"):
             self.events.append("SELECT")
             return [(TENANT,)], -1

@@ -76,9 +76,9 @@ class MssqlWarehouse(SqlWarehouse):
         if row is None or row[0] is None:
             cursor.execute(create_schema_sql(self.schema))
 
-    def _existing_columns(self, cursor: Any, table: str) -> list[str]:
+    def _existing_columns(self, cursor: Any, table: str) -> dict[str, str]:
         cursor.execute(existing_columns_sql(), (self.table(table),))
-        return [row[0] for row in cursor.fetchall()]
+        return {row[0]: catalog_type(*row[1:]) for row in cursor.fetchall()}
 
     # -- parents ----------------------------------------------------------------------------
 
@@ -124,6 +124,19 @@ class MssqlWarehouse(SqlWarehouse):
 
     def _save_state(self, cursor: Any, state: SyncState, run: RunContext) -> None:
         cursor.execute(save_state_sql(self.schema), self.state_values(state, run))
+
+
+def catalog_type(name: str, max_length: int, precision: int, scale: int) -> str:
+    """A column's type from sys.columns, spelt as our DDL spells it."""
+    name = name.upper()
+    if name in ("NVARCHAR", "VARCHAR", "NCHAR", "CHAR"):
+        wide = 2 if name.startswith("N") else 1
+        return f"{name}({'MAX' if max_length == -1 else max_length // wide})"
+    if name in ("DECIMAL", "NUMERIC"):
+        return f"DECIMAL({precision}, {scale})"
+    if name in ("DATETIME2", "TIME", "DATETIMEOFFSET"):
+        return f"{name}({scale})"
+    return name
 
 
 def frame_json(frame: Frame) -> str:

@@ -79,11 +79,13 @@ class PostgresWarehouse(SqlWarehouse):
     def _create_schema(self, cursor: Any) -> None:
         cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {self.sql.quote(self.schema)}")
 
-    def _existing_columns(self, cursor: Any, table: str) -> list[str]:
-        cursor.execute("SELECT column_name FROM information_schema.columns WHERE "
-                       "table_schema = %s AND table_name = %s ORDER BY ordinal_position",
-                       (self.schema, table))
-        return [row[0] for row in cursor.fetchall()]
+    def _existing_columns(self, cursor: Any, table: str) -> dict[str, str]:
+        """``format_type`` spells types with their modifiers ('numeric(19,4)')."""
+        cursor.execute("SELECT a.attname, format_type(a.atttypid, a.atttypmod) "
+                       "FROM pg_attribute AS a WHERE a.attrelid = to_regclass(%s) "
+                       "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+                       (self.table(table),))
+        return {row[0]: row[1] for row in cursor.fetchall()}
 
     # -- parents ----------------------------------------------------------------------------
 

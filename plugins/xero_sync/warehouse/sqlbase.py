@@ -46,7 +46,7 @@ from xero_sync.warehouse.base import (
     Warehouse,
     WarehouseError,
 )
-from xero_sync.warehouse.ddl import add_column, create_table
+from xero_sync.warehouse.ddl import SAME, WIDEN, add_column, create_table, fit, widen_column
 from xero_sync.warehouse.dialect import Dialect, check_schema
 from xero_sync.warehouse.staging import StagedBatch, stage
 from xero_sync.warehouse.statements import (
@@ -62,6 +62,7 @@ from xero_sync.warehouse.tables import (
     QUARANTINE,
     SYNC_RUNS,
     SYNC_STATE,
+    ColumnSpec,
     TableSpec,
     mapping_tables,
     parent_table,
@@ -108,10 +109,11 @@ class SqlWarehouse(Warehouse):
             self._lock_ddl(cursor)
             self._create_schema(cursor)
             for spec in CONTROL_TABLES:
-                self._ensure_table(cursor, spec)
+                self._ensure_table(cursor, spec, "this version of xero-sync")
             for mapping in mappings:
                 widened = [spec.name for spec in mapping_tables(mapping)
-                           if self._ensure_table(cursor, spec)]
+                           if self._ensure_table(cursor, spec,
+                                                 mapping.path or f"mapping {mapping.name}")]
                 if widened:
                     self._refill(cursor, mapping, widened)
 
@@ -221,8 +223,9 @@ class SqlWarehouse(Warehouse):
     def _create_schema(self, cursor: Any) -> None:
         """Create the warehouse schema if missing."""
 
-    def _existing_columns(self, cursor: Any, table: str) -> list[str]:
-        """The columns a table has now; empty when it does not exist."""
+    def _existing_columns(self, cursor: Any, table: str) -> dict[str, str]:
+        """The columns a table has now, in order, with their types as the catalog spells them
+        (``ddl.normal_type`` reads them); empty when the table does not exist."""
         raise NotImplementedError
 
     def _merge_parents(self, cursor: Any, staged: StagedBatch, run: RunContext) -> ParentResult:
@@ -271,9 +274,11 @@ class SqlWarehouse(Warehouse):
         counts.unchanged = staged.parent.size - result.inserted - result.updated
         return counts
 
-    def _ensure_table(self, cursor: Any, spec: TableSpec) -> bool:
-        """Create the table or add its missing columns; True when columns were added."""
-        existing = set(self._existing_columns(cursor, spec.name))
+    def _ensure_table(self, cursor: Any, spec: TableSpec, origin: str) -> bool:
+        """Create the table or add its missing columns; True when columns were added.
+        Existing columns must hold what the mapping (file ``origin``) produces: shorter text
+        is widened, any other type change refused."""
+        existing = self._existing_columns(cursor, spec.name)
         if not existing:
             cursor.execute(create_table(self.sql, self.schema, spec))
             log.info("created table %s", self.table(spec.name))
@@ -285,11 +290,36 @@ class SqlWarehouse(Warehouse):
                 f"{', '.join(missing_key)}: the mapping's key changed. Rename or drop the table "
                 "and run a full refresh"
             )
+        for column in spec.columns:
+            if column.name in existing:
+                self._check_type(cursor, spec, column, existing[column.name], origin)
         added = [column for column in spec.columns if column.name not in existing]
         for column in added:
             cursor.execute(add_column(self.sql, self.schema, spec.name, column))
             log.info("added column %s to %s", column.name, self.table(spec.name))
         return bool(added)
+
+    def _check_type(self, cursor: Any, spec: TableSpec, column: ColumnSpec, stored: str,
+                    origin: str) -> None:
+        """Widen shorter text; refuse any other difference, saying what to do."""
+        verdict = fit(self.sql, stored, column)
+        if verdict == SAME:
+            return
+        where = f"column {column.name} of {self.table(spec.name)}"
+        wanted = self.sql.sql_type(column)
+        if verdict == WIDEN and column.name not in spec.key:
+            cursor.execute(widen_column(self.sql, self.schema, spec.name, column))
+            log.info("widened %s from %s to %s", where, stored, wanted)
+            return
+        declared = f"{origin} declares it {wanted}"
+        raise ConfigurationError(
+            f"{where} is {stored}, but {declared}. Column types are never converted in place "
+            "(a conversion can lose data or fail half-way"
+            + (", and a key column cannot change" if column.name in spec.key else "")
+            + "). Put the mapping's type back; or give the column a new name in the mapping "
+            "(the new column is added and filled from _raw_json; drop the old one yourself when "
+            f"nothing reads it); or ALTER the column to {wanted} yourself"
+        )
 
     def _refill(self, cursor: Any, mapping: ObjectMapping, widened: list[str]) -> int:
         """Transform every stored record of the mapping again from its ``_raw_json`` and merge

@@ -69,9 +69,9 @@ class SqliteWarehouse(SqlWarehouse):
     def _lock_ddl(self, cursor: Any) -> None:
         """``BEGIN IMMEDIATE`` already holds the write lock."""
 
-    def _existing_columns(self, cursor: Any, table: str) -> list[str]:
-        cursor.execute("SELECT name FROM pragma_table_info(?)", (f"{self.schema}_{table}",))
-        return [row[0] for row in cursor.fetchall()]
+    def _existing_columns(self, cursor: Any, table: str) -> dict[str, str]:
+        cursor.execute("SELECT name, type FROM pragma_table_info(?)", (f"{self.schema}_{table}",))
+        return {row[0]: row[1] for row in cursor.fetchall()}
 
     # -- parents ----------------------------------------------------------------------------
 

@@ -73,9 +73,10 @@ def create_schema_sql(schema: str) -> str:
 
 
 def existing_columns_sql() -> str:
-    """A table's columns; parameter: the qualified table name."""
-    return ("SELECT [name] FROM sys.columns WHERE [object_id] = OBJECT_ID(%s) "
-            "ORDER BY [column_id]")
+    """A table's columns and their types; parameter: the qualified table name."""
+    return ("SELECT c.[name], TYPE_NAME(c.[user_type_id]), c.[max_length], c.[precision], "
+            "c.[scale] FROM sys.columns AS c WHERE c.[object_id] = OBJECT_ID(%s) "
+            "ORDER BY c.[column_id]")
 
 
 def openjson(spec: TableSpec, names: list[str], variable: str = "@json") -> str:

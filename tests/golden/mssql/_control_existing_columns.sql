@@ -1,1 +1,1 @@
-SELECT [name] FROM sys.columns WHERE [object_id] = OBJECT_ID(%s) ORDER BY [column_id]
+SELECT c.[name], TYPE_NAME(c.[user_type_id]), c.[max_length], c.[precision], c.[scale] FROM sys.columns AS c WHERE c.[object_id] = OBJECT_ID(%s) ORDER BY c.[column_id]
