@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -61,9 +62,9 @@ class Column:
     type: str
     length: int | None = None
 
-    @property
+    @cached_property
     def path(self) -> tuple[str, ...]:
-        """The source as a path into nested objects."""
+        """The source as a path into nested objects (computed once: every value looks it up)."""
         return tuple(self.source.split("."))
 
 

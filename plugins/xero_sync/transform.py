@@ -9,6 +9,7 @@ with its reason and its raw JSON, never silently altered and never allowed to br
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Callable, Sequence
@@ -156,13 +157,19 @@ def _convert_children(child: ChildTable, record: Record, ancestors: list[Any],
 
 def _convert_columns(columns: tuple[Column, ...], record: Record) -> list[Any]:
     values = []
-    for column in columns:
-        raw = _lookup(record, column.path)
+    for column, path, convert in _plan(columns):
+        raw = record.get(path[0]) if len(path) == 1 else _lookup(record, path)
         try:
-            values.append(None if raw is None else CONVERTERS[column.type](raw, column))
+            values.append(None if raw is None else convert(raw, column))
         except (ValueError, TypeError, InvalidOperation, OverflowError) as error:
             raise ValueRefused(f"{column.source}={_preview(raw)}: {error}") from None
     return values
+
+
+@functools.cache
+def _plan(columns: tuple[Column, ...]) -> tuple[tuple[Column, tuple[str, ...], Converter], ...]:
+    """Each column with its path and converter, looked up once per mapping, not per value."""
+    return tuple((column, column.path, CONVERTERS[column.type]) for column in columns)
 
 
 def _lookup(record: Record, path: Sequence[str]) -> Any:
@@ -247,7 +254,8 @@ def _json(value: Any, column: Column) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-CONVERTERS: dict[str, Callable[[Any, Column], Any]] = {
+Converter = Callable[[Any, Column], Any]
+CONVERTERS: dict[str, Converter] = {
     "guid": _guid, "string": _string, "integer": _integer, "bigint": _integer,
     "money": _decimal, "quantity": _decimal, "rate": _decimal, "boolean": _boolean,
     "date": _date, "timestamp": _timestamp, "json": _json,
