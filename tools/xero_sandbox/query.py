@@ -779,26 +779,53 @@ def _record_key(get: Getter) -> Callable[[Record], tuple[int, Any]]:
     return lambda record: _sort_key(get(record))
 
 
-def compile_order(expression: str) -> Callable[[list[Record]], list[Record]]:
-    """Compile an ``order`` expression into a function returning a new, stably sorted list.
+OrderTerm = tuple[tuple[str, ...], bool]  # (field path, descending?)
+OrderTerms = tuple[OrderTerm, ...]
 
-    Missing values come first in ASC and last in DESC, as in SQL Server. Any malformed
-    expression raises QueryParseError("Syntax error"); a blank one keeps the input order.
+
+def parse_order(expression: str) -> OrderTerms:
+    """Parse an ``order`` expression into its normal form: (field path, descending) per term.
+
+    Two expressions with the same normal form sort identically (``UpdatedDateUTC``,
+    ``UpdatedDateUTC ASC`` and ``UpdatedDateUTC  ascending`` are one), so the form can key a
+    cache of sorted lists. Field names keep their case, since lookup prefers an exact match.
+    A blank expression is ``()``: keep the input order. Any malformed expression raises
+    QueryParseError("Syntax error").
     """
     if not expression.strip():
-        return list
+        return ()
     try:
         parser = _Parser(_tokenize(expression))
         terms = parser.parse_order()
         parser.expect_end()
     except QueryParseError as error:
         raise QueryParseError(SYNTAX_ERROR) from error
-    keys = [(_record_key(_field_getter(path)), descending) for path, descending in terms]
+    return tuple((tuple(path), descending) for path, descending in terms)
+
+
+def sort_records(records: Sequence[Record], terms: OrderTerms) -> list[Record]:
+    """A new list of ``records`` stably sorted by ``terms`` (the last term sorted first).
+
+    Stable sorting commutes with filtering: sorting a subsequence of a list gives the same
+    subsequence of the sorted list, ties included, so a sorted list may be cached and filtered.
+    """
+    result = list(records)
+    for path, descending in reversed(terms):
+        result.sort(key=_record_key(_field_getter(path)), reverse=descending)
+    return result
+
+
+def compile_order(expression: str) -> Callable[[list[Record]], list[Record]]:
+    """Compile an ``order`` expression into a function returning a new, stably sorted list.
+
+    Missing values come first in ASC and last in DESC, as in SQL Server. Any malformed
+    expression raises QueryParseError("Syntax error"); a blank one keeps the input order.
+    """
+    terms = parse_order(expression)
+    if not terms:
+        return list
 
     def sort(records: list[Record]) -> list[Record]:
-        result = list(records)
-        for key, descending in reversed(keys):
-            result.sort(key=key, reverse=descending)
-        return result
+        return sort_records(records, terms)
 
     return sort

@@ -8,19 +8,24 @@ and so on) as the endpoint table says.
 from __future__ import annotations
 
 import math
+import operator
 import random
 import threading
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from xero_sandbox import msdate
 from xero_sandbox.endpoints import Endpoint
 from xero_sandbox.http import encode_json
-from xero_sandbox.query import compile_order, compile_where
+from xero_sandbox.query import OrderTerms, compile_where, parse_order, sort_records
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 JOURNALS_PER_CALL = 100
+ORDERS_CACHED = 8  # sorted lists kept per collection for ``order`` expressions
 PAYMENT_SOURCE_TYPES = frozenset({
     "ACCRECPAYMENT", "ACCPAYPAYMENT", "ARCREDITPAYMENT", "APCREDITPAYMENT", "CASHREC", "CASHPAID",
     "ARPREPAYMENT", "APPREPAYMENT", "AROVERPAYMENT", "APOVERPAYMENT", "TRANSFER",
@@ -77,8 +82,44 @@ def updated_ms(record: Record, endpoint: Endpoint) -> int:
     return parsed if parsed is not None else 0
 
 
+@dataclass(frozen=True)
+class Sorted:
+    """One collection's records in one order, with each record's If-Modified-Since instant.
+
+    ``updated[i]`` is ``updated_ms(records[i])``. Where those instants happen to run up (or
+    down) the list, the records an If-Modified-Since keeps are a suffix (or prefix), found by
+    bisection; otherwise by one pass over the precomputed instants. Either way the result is
+    exactly the records with ``updated_ms >= since``, in this list's order.
+    """
+
+    records: list[Record]
+    updated: list[int]
+    rising: bool  # updated never decreases along records
+    falling: bool  # updated never increases along records
+
+    @classmethod
+    def of(cls, records: list[Record], updated: list[int]) -> Sorted:
+        """Wrap a list and its instants, noting whether the instants are monotonic."""
+        rising = all(a <= b for a, b in pairwise(updated))
+        falling = not rising and all(a >= b for a, b in pairwise(updated))
+        return cls(records, updated, rising, falling)
+
+    def since(self, since_ms: int) -> list[Record]:
+        """The records whose instant is at or after ``since_ms``, in this order."""
+        if self.rising:
+            return self.records[bisect_left(self.updated, since_ms):]
+        if self.falling:  # bisect needs a rising key: -instant rises along the list
+            return self.records[:bisect_right(self.updated, -since_ms, key=operator.neg)]
+        return [r for r, ms in zip(self.records, self.updated, strict=True) if ms >= since_ms]
+
+
 class Organisation:
-    """One tenant: its records by collection and id, and a lock for consistent reads."""
+    """One tenant: its records by collection and id, and a lock for consistent reads.
+
+    Sorted lists and encoded records are cached per collection. Whatever changes ``data``
+    (adds, edits, deletes) must hold ``lock`` and call ``invalidate`` before anyone reads
+    again; a reset builds new Organisations, so it starts with empty caches.
+    """
 
     def __init__(self, tenant_id: str, name: str, data: dict[str, list[Record]],
                  endpoints: list[Endpoint], seed: int) -> None:
@@ -90,24 +131,58 @@ class Organisation:
             self.data[key] = {str(r[endpoint.id_field]): r for r in data.get(key, [])}
         self.activity_random = random.Random(seed)  # noqa: S311 - simulation, not security
         self.lock = threading.RLock()
-        self._ordered: dict[str, list[Record]] = {}
+        self._ordered: dict[str, Sorted] = {}  # collection -> default order
+        self._orders: dict[str, dict[OrderTerms, Sorted]] = {}  # collection -> order -> list
         self._encoded: dict[tuple[str, str, View], str] = {}
 
-    def invalidate(self) -> None:
-        """Forget cached orderings and encodings after records changed."""
-        self._ordered.clear()
-        self._encoded.clear()
+    def invalidate(self, *keys: str) -> None:
+        """Forget cached orderings and encodings of these collections (of all without keys)."""
+        if not keys:
+            self._ordered.clear()
+            self._orders.clear()
+            self._encoded.clear()
+            return
+        for key in keys:
+            self._ordered.pop(key, None)
+            self._orders.pop(key, None)
+        self._encoded = {k: v for k, v in self._encoded.items() if k[0] not in keys}
 
     def ordered(self, endpoint: Endpoint) -> list[Record]:
         """Records in Xero's default order: UpdatedDateUTC ascending, Journals by number."""
+        return self._default_order(endpoint).records
+
+    def _default_order(self, endpoint: Endpoint) -> Sorted:
         cached = self._ordered.get(endpoint.key)
         if cached is None:
             records = list(self.data[endpoint.key].values())
+            stamps = {id(r): updated_ms(r, endpoint) for r in records}
             if endpoint.offset_paged:
                 records.sort(key=lambda r: int(r["JournalNumber"]))
             elif endpoint.updated_field:
-                records.sort(key=lambda r: (updated_ms(r, endpoint), str(r[endpoint.id_field])))
-            cached = self._ordered[endpoint.key] = records
+                records.sort(key=lambda r: (stamps[id(r)], str(r[endpoint.id_field])))
+            updated = [stamps[id(r)] for r in records]
+            cached = self._ordered[endpoint.key] = Sorted.of(records, updated)
+        return cached
+
+    def sorted_by(self, endpoint: Endpoint, terms: OrderTerms) -> Sorted:
+        """Every record of the collection sorted by ``terms``, stably from the default order.
+
+        This is exactly what sorting a filtered default-order list gives, once filtered the
+        same way (stable sorts commute with filters), so one sort serves every page, filter
+        and If-Modified-Since until the collection changes.
+        """
+        default = self._default_order(endpoint)
+        if not terms:
+            return default
+        cache = self._orders.setdefault(endpoint.key, {})
+        cached = cache.pop(terms, None)  # put back last: the dict runs least recently used first
+        if cached is None:
+            records = sort_records(default.records, terms)
+            stamps = {id(r): ms for r, ms in zip(default.records, default.updated, strict=True)}
+            cached = Sorted.of(records, [stamps[id(r)] for r in records])
+            if len(cache) >= ORDERS_CACHED:
+                del cache[next(iter(cache))]
+        cache[terms] = cached
         return cached
 
     def get(self, endpoint: Endpoint, identifier: str) -> Record | None:
@@ -121,20 +196,26 @@ class Organisation:
         return found
 
     def list(self, endpoint: Endpoint, query: ListQuery) -> ListResult:
-        """Apply Xero's list semantics: visibility, If-Modified-Since, filters, order, paging."""
-        records = self.ordered(endpoint)
+        """Apply Xero's list semantics: visibility, If-Modified-Since, filters, order, paging.
+
+        The order comes first, from the cached sorted list, and the filters keep that order
+        (the same records, in the same order, as filtering first and sorting after); a bad
+        ``where`` is still reported before a bad ``order``.
+        """
+        predicate = compile_where(query.where) if query.where and endpoint.where else None
+        terms = parse_order(query.order) if query.order and endpoint.order else ()
+        ordered = self.sorted_by(endpoint, terms)
+        records = ordered.records
+        if query.modified_since_ms is not None and endpoint.if_modified_since:
+            # updated // 1000 >= since // 1000, i.e. updated >= the start of since's second
+            records = ordered.since(query.modified_since_ms // 1000 * 1000)
         if endpoint.hidden_statuses or endpoint.never_listed_statuses:
             records = [r for r in records if _visible(r, endpoint, query)]
-        if query.modified_since_ms is not None and endpoint.if_modified_since:
-            since_second = query.modified_since_ms // 1000
-            records = [r for r in records if updated_ms(r, endpoint) // 1000 >= since_second]
         if query.filters:
-            records = [r for r in records if _matches_filters(r, query.filters, endpoint)]
-        if query.where and endpoint.where:
-            predicate = compile_where(query.where)
+            matches = _filters_predicate(query.filters, endpoint)
+            records = [r for r in records if matches(r)]
+        if predicate is not None:
             records = [r for r in records if predicate(r)]
-        if query.order and endpoint.order:
-            records = compile_order(query.order)(records)
         if endpoint.offset_paged:
             return _journal_batch(records, query)
         if query.page is not None and endpoint.paged:
@@ -225,14 +306,20 @@ def _field(record: Record, path: str) -> Any:
     return value
 
 
-def _matches_filters(record: Record, filters: dict[str, list[str]], endpoint: Endpoint) -> bool:
+def _filters_predicate(filters: dict[str, list[str]],
+                       endpoint: Endpoint) -> Callable[[Record], bool]:
     """Explicit list filters (``IDs``, ``Statuses``, ``ContactID``...): any listed value."""
-    for param, wanted in filters.items():
-        path = endpoint.extra_filters[param]
-        value = _field(record, path)
-        if value is None or str(value).lower() not in {w.lower() for w in wanted}:
-            return False
-    return True
+    wanted = [(endpoint.extra_filters[param], {w.lower() for w in values})
+              for param, values in filters.items()]
+
+    def matches(record: Record) -> bool:
+        for path, lowered in wanted:
+            value = _field(record, path)
+            if value is None or str(value).lower() not in lowered:
+                return False
+        return True
+
+    return matches
 
 
 def _scan(records: Any, endpoint: Endpoint, identifier: str) -> Record | None:
