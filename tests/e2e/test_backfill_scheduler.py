@@ -4,6 +4,15 @@ re-merges idempotently and never moves the watermark back (issue 5).
 
 Airflow's metadata database is PostgreSQL here: with SQLite, a scheduler creating backfill runs
 meets "database is locked" (apache/airflow#66726).
+
+The backfill is created only once the API server answers on its execution API. ``standalone``
+starts every component at once, its "Airflow is ready" does not wait for the API server, and the
+DAG is already in the metadata database (``dag.test()`` put it there), so the scheduler can queue
+tasks before the API server listens. A task's supervisor then gives up after the execution API
+client's retries (``[workers] execution_api_retries``: 5 attempts, 4-15 s), SIGKILLs the task
+process, which has logged only "Pre Execute", and the task waits out its 2-minute retry delay.
+The compose deployment avoids the same race by starting the scheduler only when the API server
+is healthy. ``standalone``'s own output is kept in ``$AIRFLOW_HOME/standalone.log``.
 """
 
 from __future__ import annotations
@@ -48,14 +57,21 @@ def _airflow_json(deployed: Deployment, *args: str) -> Any:
     return []
 
 
-def _wait(condition: Any, timeout: float, what: str) -> Any:
+def _wait(condition: Any, timeout: float, what: str, every: float = 3) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
-        time.sleep(3)
+        time.sleep(every)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=5).status_code == 200
+    except requests.RequestException:
+        return False
 
 
 def _warehouse(deployed: Deployment, sql: str, *params: Any) -> list[tuple[Any, ...]]:
@@ -76,13 +92,14 @@ def scheduled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     with Sandbox(SandboxConfig(seed=33, tenants=2, scale=100, auto_consent=True)) as sandbox:
         deployed = deployment(home, sandbox, "sqlite", Fernet.generate_key().decode())
         port = _free_port()
+        execution_api = f"http://localhost:{port}/execution/"
         deployed.env.update({
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN":
                 f"postgresql+psycopg://postgres@127.0.0.1:5432/{metadata}",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC":
                 f"postgresql+psycopg_async://postgres@127.0.0.1:5432/{metadata}",
             "AIRFLOW__API__PORT": str(port),
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{port}/execution/",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": execution_api,
             "AIRFLOW__CORE__PLUGINS_FOLDER": str(Path(deployed.env["PYTHONPATH"].split(
                 os.pathsep)[0])),
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -90,13 +107,20 @@ def scheduled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
         deployed.airflow("db", "migrate")
         deployed.airflow("pools", "set", "xero_api", "5", "Xero's concurrent limit")
         deployed.authorize()
-        deployed.run_dags(only=[DAG_ID])
-        requests.post(f"{sandbox.url}/_sandbox/activity", json={"intensity": 5}, timeout=60)
-        deployed.run_dags(only=[DAG_ID])
-        service = subprocess.Popen([str(BIN / "airflow"), "standalone"], env=deployed.env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   start_new_session=True)
+
+        def activity() -> None:
+            requests.post(f"{sandbox.url}/_sandbox/activity", json={"intensity": 5},
+                          timeout=60).raise_for_status()
+
+        deployed.run_dags(only=[DAG_ID], between=activity)  # two rounds, one Airflow start-up
+        log = Path(deployed.env["AIRFLOW_HOME"]) / "standalone.log"
+        with log.open("wb") as output:
+            service = subprocess.Popen([str(BIN / "airflow"), "standalone"], env=deployed.env,
+                                       stdout=output, stderr=subprocess.STDOUT,
+                                       start_new_session=True)
         try:
+            _wait(lambda: _answers(f"{execution_api}health"), 180,
+                  f"the execution API (standalone's output: {log})", every=0.5)
             yield deployed
         finally:
             os.killpg(service.pid, signal.SIGTERM)
@@ -114,12 +138,15 @@ def test_backfill_of_three_intervals_completes_idempotently(scheduled: Deploymen
         scheduled, "SELECT tenant_id, watermark_ts FROM xero__sync_state WHERE object = ?",
         "invoices"))
     _wait(lambda: any(d["dag_id"] == DAG_ID for d in _airflow_json(scheduled, "dags", "list")),
-          180, "the dag-processor to register the DAGs")
-    scheduled.airflow("dags", "unpause", DAG_ID)  # backfills of a paused DAG stay queued
+          180, "Airflow to list the DAG")
     top = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     scheduled.airflow("backfill", "create", "--dag-id", DAG_ID,
                       "--from-date", (top - timedelta(hours=3)).isoformat(),
                       "--to-date", (top - timedelta(hours=1)).isoformat())
+    # Backfills of a paused DAG stay queued. Unpaused only now: once active, the DAG (catchup off)
+    # gets a scheduled run for its latest interval, the backfill's last one, which a backfill
+    # created afterwards would skip as already run.
+    scheduled.airflow("dags", "unpause", DAG_ID)
 
     def backfill_runs() -> list[dict[str, Any]]:
         runs = [r for r in _airflow_json(scheduled, "dags", "list-runs", DAG_ID)
@@ -127,7 +154,8 @@ def test_backfill_of_three_intervals_completes_idempotently(scheduled: Deploymen
         done = len(runs) == 3 and all(r["state"] in ("success", "failed") for r in runs)
         return runs if done else []
 
-    runs = _wait(backfill_runs, 300, "three backfill runs to finish")
+    log = Path(scheduled.env["AIRFLOW_HOME"]) / "standalone.log"
+    runs = _wait(backfill_runs, 300, f"three backfill runs to finish (see {log})")
     assert [r["state"] for r in runs] == ["success"] * 3, runs
 
     assert _warehouse(scheduled, "SELECT COUNT(*) FROM xero_invoices")[0][0] == rows_before
