@@ -82,6 +82,8 @@ test_every_table_is_created_once_with_its_columns = (
     test_tables.test_every_table_is_created_once_with_its_columns)
 test_a_column_added_to_a_mapping_is_altered_in_and_filled_from_raw_json = (
     test_tables.test_a_column_added_to_a_mapping_is_altered_in_and_filled_from_raw_json)
+test_a_child_table_added_to_a_mapping_is_filled_from_raw_json = (
+    test_tables.test_a_child_table_added_to_a_mapping_is_filled_from_raw_json)
 test_a_refill_keeps_rows_a_snapshot_marked_deleted = (
     test_tables.test_a_refill_keeps_rows_a_snapshot_marked_deleted)
 test_a_refill_that_fails_leaves_the_table_as_it_was = (

@@ -104,6 +104,22 @@ def test_a_column_added_to_a_mapping_is_altered_in_and_filled_from_raw_json(
     assert "refilled" not in caplog.text
 
 
+def test_a_child_table_added_to_a_mapping_is_filled_from_raw_json(
+        scratch: Scratch, invoices_mapping: ObjectMapping, invoices: list[Record]) -> None:
+    document = invoices_document()
+    document["children"] = [c for c in document["children"] if c["table"] != "invoice_payments"]
+    without_payments = parse_mapping(document, str(INVOICES_YAML), "invoices")
+    warehouse = scratch.open()
+    warehouse.ensure_tables([without_payments])
+    load_pages(warehouse, without_payments, invoices)
+
+    warehouse.ensure_tables([invoices_mapping])
+
+    expected = expected_rows(invoices_mapping, TENANT, invoices)
+    assert expected["invoice_payments"]  # the sandbox's invoices have payments
+    assert warehouse_data(warehouse, invoices_mapping, TENANT) == expected
+
+
 def test_a_refill_keeps_rows_a_snapshot_marked_deleted(
         warehouse: SqlWarehouse, invoices_mapping: ObjectMapping,
         invoices: list[Record]) -> None:

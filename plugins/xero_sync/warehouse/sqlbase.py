@@ -14,11 +14,11 @@
 4. store the quarantined records; move the watermark, never back; commit.
 
 ``ensure_tables`` creates tables and ALTERs in the columns a mapping gained. Stored rows would
-hold NULL in a new column until Xero next sent them (for a child table's column, until the
-parent next changed: possibly never), so in the same transaction the mapping's stored records
-are transformed again from their ``_raw_json`` (design decision 6 keeps the whole record for
-this) and merged: the new columns are filled from data already here, with no API call, and a
-crash leaves neither the column nor half of the refill.
+hold NULL in a new column until Xero next sent them (for a child table's column or a new child
+table, until the parent next changed: possibly never), so in the same transaction the
+mapping's stored records are transformed again from their ``_raw_json`` (design decision 6
+keeps the whole record for this) and merged: the new columns and tables are filled from data
+already here, with no API call, and a crash leaves neither them nor half of the refill.
 
 Any exception rolls everything back. ``_run_id`` therefore means "the last run whose
 extract contained the row", and ``_loaded_at`` "when its values were last written".
@@ -70,6 +70,7 @@ from xero_sync.warehouse.tables import (
 from xero_sync.warehouse.values import Converter, canonical
 
 log = logging.getLogger(__name__)
+CREATED, WIDENED = "created", "widened"  # what ensure_tables did to a table
 
 
 @dataclass
@@ -111,11 +112,13 @@ class SqlWarehouse(Warehouse):
             for spec in CONTROL_TABLES:
                 self._ensure_table(cursor, spec, "this version of xero-sync")
             for mapping in mappings:
-                widened = [spec.name for spec in mapping_tables(mapping)
-                           if self._ensure_table(cursor, spec,
-                                                 mapping.path or f"mapping {mapping.name}")]
-                if widened:
-                    self._refill(cursor, mapping, widened)
+                origin = mapping.path or f"mapping {mapping.name}"
+                changes = {spec.name: self._ensure_table(cursor, spec, origin)
+                           for spec in mapping_tables(mapping)}
+                # New columns, or a new child table beside a parent that may hold rows.
+                grown = [name for name, change in changes.items() if change]
+                if grown and changes[mapping.table] != CREATED:
+                    self._refill(cursor, mapping, grown)
 
     def read_state(self, mapping: ObjectMapping, tenant_id: str) -> SyncState:
         """The stored watermark, or an empty state before the first load."""
@@ -274,15 +277,15 @@ class SqlWarehouse(Warehouse):
         counts.unchanged = staged.parent.size - result.inserted - result.updated
         return counts
 
-    def _ensure_table(self, cursor: Any, spec: TableSpec, origin: str) -> bool:
-        """Create the table or add its missing columns; True when columns were added.
+    def _ensure_table(self, cursor: Any, spec: TableSpec, origin: str) -> str | None:
+        """Create the table or add its missing columns: CREATED, WIDENED or None (as it was).
         Existing columns must hold what the mapping (file ``origin``) produces: shorter text
         is widened, any other type change refused."""
         existing = self._existing_columns(cursor, spec.name)
         if not existing:
             cursor.execute(create_table(self.sql, self.schema, spec))
             log.info("created table %s", self.table(spec.name))
-            return False
+            return CREATED
         missing_key = [name for name in spec.key if name not in existing]
         if missing_key:
             raise ConfigurationError(
@@ -297,7 +300,7 @@ class SqlWarehouse(Warehouse):
         for column in added:
             cursor.execute(add_column(self.sql, self.schema, spec.name, column))
             log.info("added column %s to %s", column.name, self.table(spec.name))
-        return bool(added)
+        return WIDENED if added else None
 
     def _check_type(self, cursor: Any, spec: TableSpec, column: ColumnSpec, stored: str,
                     origin: str) -> None:
@@ -321,10 +324,11 @@ class SqlWarehouse(Warehouse):
             f"nothing reads it); or ALTER the column to {wanted} yourself"
         )
 
-    def _refill(self, cursor: Any, mapping: ObjectMapping, widened: list[str]) -> int:
+    def _refill(self, cursor: Any, mapping: ObjectMapping, grown: list[str]) -> int:
         """Transform every stored record of the mapping again from its ``_raw_json`` and merge
-        it, children replaced, so columns just added hold what Xero sent; returns the records
-        refilled. Runs under the table-creation lock, in ensure_tables' transaction.
+        it, children replaced, so columns and child tables just added hold what Xero sent;
+        returns the records refilled. Runs under the table-creation lock, in ensure_tables'
+        transaction.
 
         The records are the stored versions themselves, so the newer-wins guard passes and
         nothing moves but the new columns (and ``_loaded_at``/``_run_id`` of the parent rows
@@ -332,8 +336,8 @@ class SqlWarehouse(Warehouse):
         stored record the widened mapping refuses is quarantined and keeps its old row."""
         run = RunContext(f"refill {mapping.name} {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}",
                          datetime.now(UTC).replace(tzinfo=None))
-        log.info("%s: columns added to %s; filling them from the stored _raw_json",
-                 mapping.name, ", ".join(self.table(name) for name in widened))
+        log.info("%s: %s created or given new columns; filling them from the stored "
+                 "_raw_json", mapping.name, ", ".join(self.table(name) for name in grown))
         cursor.execute(tenants_sql(self.sql, self.schema, mapping.table))
         tenants = [canonical(row[0]) for row in cursor.fetchall()]
         total = 0
