@@ -1,8 +1,9 @@
 """Measure API calls per 1,000 records for a full extraction against the floor.
 
 Starts the sandbox in this process with one organisation of ``--scale`` invoices, connects the
-web app (authorization code, tokens in an SQLite token store), extracts Invoices with the
-``paged`` strategy at page sizes 1000 and 100, and prints one JSON line per run:
+web app (authorization code, tokens in an SQLite token store), extracts Invoices as
+include/mappings/invoices.yaml says (``paged``, oldest change first: keyset paging) at page
+sizes 1000 and 100, and prints one JSON line per run:
 calls made, records read, token-endpoint calls during extraction, and the floor
 ceil((N+1)/1000).
 
@@ -27,13 +28,14 @@ from xero_sync.auth.crypto import TokenCipher
 from xero_sync.auth.oauth import OAuthClient, TokenManager
 from xero_sync.auth.token_store import token_store
 from xero_sync.client import XeroClient
-from xero_sync.extract import ExtractSpec, extract
+from xero_sync.extract import extract
+from xero_sync.mapping import load_mapping
 from xero_sync.settings import XeroSettings
 from xero_sync.warehouse.dbapi import WarehouseTarget
 
 REDIRECT = "http://localhost:8799/callback"
-INVOICES = ExtractSpec("invoices", "Invoices", "Invoices", "paged", paged=True,
-                       page_size_param=True)
+INVOICES = load_mapping(Path(__file__).resolve().parents[1] / "include" / "mappings"
+                        / "invoices.yaml").extract_spec()
 
 
 def _connect(sandbox: Sandbox, database: Path) -> TokenManager:

@@ -143,7 +143,7 @@ class ObjectMapping:
 
         return ExtractSpec(self.name, self.resource, self.collection, self.strategy, self.api,
                            self.updated_field, self.paging != "none",
-                           self.paging == "page_size", dict(self.params))
+                           self.paging == "page_size", dict(self.params), self.primary_key)
 
 
 def load_mappings(directory: Path | str) -> list[ObjectMapping]:

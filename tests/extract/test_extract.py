@@ -11,13 +11,15 @@ from typing import Any
 import pytest
 
 from tests.extract.conftest import Xero
+from xero_sandbox.generator import stamp
 from xero_sync.client import RetryPolicy, XeroClient
 from xero_sync.dates import parse_xero_datetime
 from xero_sync.errors import DayLimitReached, XeroApiError
 from xero_sync.extract import ExtractSpec, Page, extract
 
 INVOICES = ExtractSpec("invoices", "Invoices", "Invoices", "paged", paged=True,
-                       page_size_param=True, params={"order": "UpdatedDateUTC ASC"})
+                       page_size_param=True, params={"order": "UpdatedDateUTC ASC"},
+                       id_field="InvoiceID")
 CONTACTS = ExtractSpec("contacts", "Contacts", "Contacts", "paged", paged=True,
                        page_size_param=True, params={"includeArchived": "true"})
 SPECS = {
@@ -89,6 +91,48 @@ def test_incremental_run_fetches_only_what_changed(xero: Xero) -> None:
     assert xero.calls(tenant, "Invoices") - calls_before == 1
     newest = max(parse_xero_datetime(r["UpdatedDateUTC"]) for r in records(second))  # type: ignore[type-var]
     assert second[-1].high_watermark == newest
+
+
+def edit_oldest(xero: Xero, tenant: str, count: int) -> set[str]:
+    """Users edit the ``count`` least recently changed invoices now: in Xero's order they jump
+    from the first page to the end. Their ids."""
+    organisation = xero.sandbox.state.organisations[tenant]
+    with organisation.lock:
+        oldest = organisation.ordered(organisation.endpoints["Invoices"])[:count]
+        for record in oldest:
+            stamp(record, "Invoices", xero.sandbox.state.clock.now_ms())
+        organisation.invalidate()
+    return {r["InvoiceID"] for r in oldest}
+
+
+@pytest.mark.parametrize("since", [None, "watermark"], ids=["first-load", "incremental"])
+def test_edits_while_paging_hide_no_record(xero: Xero, since: str | None) -> None:
+    tenant = xero.tenants[0]
+    start = None
+    if since:  # everything but the oldest two pages' worth is "new" since the watermark
+        stamps = sorted(parse_xero_datetime(r["UpdatedDateUTC"])  # type: ignore[type-var]
+                        for r in xero.truth("Invoices", tenant))
+        start = stamps[len(stamps) - 2100]
+    wanted = {r["InvoiceID"] for r in xero.truth("Invoices", tenant)
+              if start is None or parse_xero_datetime(r["UpdatedDateUTC"]) >= start}  # type: ignore[operator]
+    pages = extract(xero.client, INVOICES, tenant, since=start)  # type: ignore[arg-type]
+    seen = [r["InvoiceID"] for r in next(pages).records]
+    edited = edit_oldest(xero, tenant, 10) if start is None else set()
+    if start is not None:  # edit ten of the records just read
+        organisation = xero.sandbox.state.organisations[tenant]
+        with organisation.lock:
+            for key in seen[:10]:
+                stamp(organisation.data["Invoices"][key], "Invoices",
+                      xero.sandbox.state.clock.now_ms())
+            organisation.invalidate()
+        edited = set(seen[:10])
+    seen += [r["InvoiceID"] for page in pages for r in page.records]
+
+    # Paging by page number, the ten moved records would push ten others onto the page
+    # already read: they would be missed here, and by the next run too.
+    assert wanted <= set(seen)
+    assert edited <= set(seen[1000:])  # their new versions were read at the end
+    assert len(seen) == len(set(seen)) + len(edited)  # only the edited ones twice
 
 
 def test_journals_resume_from_the_offset(xero: Xero) -> None:
