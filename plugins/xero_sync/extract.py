@@ -155,8 +155,8 @@ def _keyset(client: XeroClient, spec: ExtractSpec, tenant_id: str, since: dateti
         records = list(response.body.get(spec.collection, []))
         if count is None:  # the first window's page count: the progress the log shows
             count = (response.body.get("pagination") or {}).get("pageCount")
-        fresh = [r for r in records
-                 if previous.get(r.get(spec.id_field)) != r.get(spec.updated_field)]
+        fresh = [r for r in records if r.get(spec.id_field) not in previous
+                 or previous[r.get(spec.id_field)] != r.get(spec.updated_field)]
         watermark = _max_updated(records, spec, watermark)
         # The first window's page count; a moved window can need a call more (shown as "?").
         yield Page(fresh, calls, count if count is None or calls <= count else None,
