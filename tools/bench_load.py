@@ -274,10 +274,8 @@ def run_floor(where: str, schema: str, mapping: Any, pages: Iterator[Any]) -> tu
     from xero_sync.warehouse.staging import stage
 
     warehouse = open_ours("sqlite", where, schema)
-    warehouse.ensure_tables([mapping])
+    warehouse.ensure_tables([mapping])  # its transaction sets the session up as for ours
     connection = warehouse.connection
-    connection.execute("BEGIN IMMEDIATE")  # as a load's first transaction: sets the session up
-    connection.execute("COMMIT")
     extra = ("2026-01-01 00:00:00.000", "bench")
     spent, rows = 0.0, 0
     try:

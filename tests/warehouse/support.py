@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.auth.conftest import postgres_available
 from xero_sync.dates import parse_xero_datetime
 from xero_sync.mapping import ObjectMapping
 from xero_sync.transform import transform
@@ -64,20 +64,6 @@ class Scratch:
         for warehouse in self.opened:
             warehouse.close()
         self.opened.clear()
-
-
-def postgres_available() -> bool:
-    """Whether the test PostgreSQL answers; with REQUIRE_POSTGRES=1 its absence fails."""
-    import psycopg
-
-    try:
-        psycopg.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres",
-                        connect_timeout=3).close()
-    except psycopg.Error as error:
-        if os.environ.get("REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is required (REQUIRE_POSTGRES=1): {error}")
-        return False
-    return True
 
 
 def postgres_scratch() -> Iterator[Scratch]:
