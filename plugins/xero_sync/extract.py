@@ -120,10 +120,7 @@ def _single(client: XeroClient, spec: ExtractSpec, tenant_id: str,
 def _paged(client: XeroClient, spec: ExtractSpec, tenant_id: str, since: datetime | None,
            page_size: int) -> Iterator[Page]:
     """Page numbers from 1 until Xero's page count, or a short page where it gives none."""
-    size = page_size if spec.page_size_param else XERO_DEFAULT_PAGE
-    params = dict(spec.params)
-    if spec.page_size_param:
-        params["pageSize"] = str(size)
+    size, params = _page_request(spec, page_size)
     number = 1
     watermark: Watermark = None
     while True:
@@ -138,11 +135,19 @@ def _paged(client: XeroClient, spec: ExtractSpec, tenant_id: str, since: datetim
         number += 1
 
 
+def _page_request(spec: ExtractSpec, page_size: int) -> tuple[int, dict[str, str]]:
+    """The records a full page holds, and the query parameters every page request sends."""
+    size = page_size if spec.page_size_param else XERO_DEFAULT_PAGE
+    params = dict(spec.params)
+    if spec.page_size_param:
+        params["pageSize"] = str(size)
+    return size, params
+
+
 def _keyset(client: XeroClient, spec: ExtractSpec, tenant_id: str, since: datetime | None,
             page_size: int) -> Iterator[Page]:
     """Pages by a moving If-Modified-Since (module docstring); stops at a short page."""
-    size = page_size if spec.page_size_param else XERO_DEFAULT_PAGE
-    params = {**spec.params, **({"pageSize": str(size)} if spec.page_size_param else {})}
+    size, params = _page_request(spec, page_size)
     window = since if since is None or since.tzinfo else since.replace(tzinfo=UTC)
     number, calls = 1, 0
     count: int | None = None
