@@ -28,13 +28,13 @@ from typing import Any
 import pymssql
 import pytest
 import sqlglot
-import yaml
 from pymssql import _mssql
 from sqlglot import exp
 
 from tests.warehouse.conftest import ROOT, TENANT
 from tests.warehouse.support import run, state_after
 from tests.warehouse.test_load import with_items
+from tests.warehouse.test_tables import invoices_document
 from tests.warehouse.test_values import EMOJI, LONG
 from xero_sync.mapping import ObjectMapping, load_mappings, parse_mapping
 from xero_sync.transform import transform
@@ -264,7 +264,7 @@ def test_sql_server_catalog_types_read_as_our_ddl_spells_them() -> None:
 
 
 def test_longer_text_is_widened_with_generated_tsql(invoices_mapping: ObjectMapping) -> None:
-    document = yaml.safe_load((ROOT / "include" / "mappings" / "invoices.yaml").read_text())
+    document = invoices_document()
     next(c for c in document["columns"] if c["source"] == "Reference").update(length=20)
     connection = WidenedConnection(parse_mapping(document, "invoices.yaml", "invoices"), [])
 
@@ -303,7 +303,7 @@ class WidenedConnection(RecordingConnection):
 
 
 def test_a_widened_mapping_is_refilled_with_generated_tsql(invoices: list[Record]) -> None:
-    document = yaml.safe_load((ROOT / "include" / "mappings" / "invoices.yaml").read_text())
+    document = invoices_document()
     narrow = parse_mapping(document, "invoices.yaml", "invoices")
     document["children"][0]["columns"].append(
         {"source": "Item.Code", "name": "item_code_added", "type": "string", "length": 30})
