@@ -334,8 +334,9 @@ class SqlWarehouse(Warehouse):
         nothing moves but the new columns (and ``_loaded_at``/``_run_id`` of the parent rows
         whose values change). Its own run id keeps a full snapshot's delete marking exact. A
         stored record the widened mapping refuses is quarantined and keeps its old row."""
-        run = RunContext(f"refill {mapping.name} {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}",
-                         datetime.now(UTC).replace(tzinfo=None))
+        now = datetime.now(UTC)
+        run = RunContext(f"refill {mapping.name} {now:%Y-%m-%dT%H:%M:%SZ}",
+                         now.replace(tzinfo=None))
         log.info("%s: %s created or given new columns; filling them from the stored "
                  "_raw_json", mapping.name, ", ".join(self.table(name) for name in grown))
         cursor.execute(tenants_sql(self.sql, self.schema, mapping.table))
