@@ -50,11 +50,22 @@ def build_request(mapping: ObjectMapping, tenant_id: str,
     dag_run = context["dag_run"]
     start, end = context.get("data_interval_start"), context.get("data_interval_end")
     since = parse_modified_since(params.get("modified_since"))
-    if since is None and str(getattr(dag_run, "run_type", "")).endswith("backfill"):
+    if since is None and is_backfill(dag_run):
         since = start  # a backfill re-reads its own interval; the watermark never moves back
     full = bool(params.get("full_refresh")) or reconcile_due(mapping, start, end)
     return SyncRequest(mapping, tenant_id, run_id=str(dag_run.run_id), full_refresh=full,
                        modified_since=None if full else since)
+
+
+def is_backfill(dag_run: Any) -> bool:
+    """Whether the run belongs to a backfill, by its run type (an enum, not its text).
+
+    The Task SDK hands tasks ``DagRunType.BACKFILL``, whose ``str()`` is the member's name
+    ("DagRunType.BACKFILL"), not its value: only a comparison with the enum is reliable.
+    """
+    from airflow.sdk.api.datamodels._generated import DagRunType  # the SDK's own import
+
+    return bool(getattr(dag_run, "run_type", None) == DagRunType.BACKFILL)
 
 
 def parse_modified_since(value: Any) -> datetime | None:
