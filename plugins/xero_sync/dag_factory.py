@@ -8,6 +8,7 @@ an import error naming the file: a DAG never silently disappears.
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -71,7 +72,7 @@ def build_dag(mapping: ObjectMapping) -> DAG:
         catchup=False,
         max_active_runs=1,
         tags=["xero", mapping.api, mapping.strategy],
-        params=dict(PARAMS),
+        params=copy.deepcopy(PARAMS),  # Params are mutable: a value set on one DAG stays there
         default_args={"owner": "xero-sync", "retries": 3,
                       "retry_delay": timedelta(minutes=2), "retry_exponential_backoff": 2.0},
     ) as dag:
