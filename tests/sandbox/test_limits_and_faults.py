@@ -148,3 +148,31 @@ def test_stats_count_calls_per_tenant_and_endpoint(client: SandboxClient,
                               client.tenants[1]: {"Invoices": 2}}
     assert stats["tokens"]["issued"] == {"authorization_code": 1}
     assert stats["statuses"] == {"200": 4, "302": 1}  # consent, code exchange, 3 API calls
+
+
+def test_request_log_shows_what_clients_asked_never_their_credentials(
+        client: SandboxClient, access_token: str) -> None:
+    client.api("/api.xro/2.0/Invoices", access_token, tenant=client.tenants[1],
+               params={"page": 2, "order": "UpdatedDateUTC ASC"},
+               headers={"If-Modified-Since": "2026-03-03T10:00:00Z"})
+    logged = client.admin("GET", "requests")
+    assert logged["dropped"] == 0
+    first, last = logged["requests"][0], logged["requests"][-1]
+    assert last == {"method": "GET", "path": "/api.xro/2.0/Invoices",
+                    "query": {"page": "2", "order": "UpdatedDateUTC ASC"},
+                    "if_modified_since": "2026-03-03T10:00:00Z", "tenant": client.tenants[1],
+                    "status": 200}
+    assert first["path"] == "/identity/connect/authorize"
+    assert [r["path"] for r in logged["requests"]][1] == "/connect/token"
+    assert access_token not in str(logged)  # no headers but the two above, no bodies
+    client.admin("POST", "reset")
+    assert client.admin("GET", "requests") == {"requests": [], "dropped": 0}
+
+
+def test_request_log_is_bounded(client: SandboxClient, access_token: str) -> None:
+    client.sandbox.state.requests.size = 3
+    for page in range(1, 6):
+        client.api(CURRENCIES, access_token, params={"page": page})
+    logged = client.admin("GET", "requests")
+    assert [r["query"].get("page") for r in logged["requests"]] == ["3", "4", "5"]
+    assert logged["dropped"] == 4  # consent, token, pages 1 and 2

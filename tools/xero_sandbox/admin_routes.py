@@ -27,6 +27,7 @@ def handle(state: SandboxState, request: Request, name: str) -> Reply:
         return _error("the body must be a JSON object")
     routes = {
         ("GET", "stats"): lambda: stats(state),
+        ("GET", "requests"): lambda: json_reply(200, state.requests.as_json()),
         ("POST", "reset"): lambda: reset(state, body),
         ("GET", "faults"): lambda: json_reply(200, {"rules": state.faults.rules()}),
         ("POST", "faults"): lambda: add_faults(state, body),

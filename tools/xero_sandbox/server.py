@@ -84,7 +84,10 @@ class _Handler(BaseHTTPRequestHandler):
             log.exception("sandbox handler failed for %s %s", request.method, request.path)
             reply = text_reply(500, "sandbox internal error")
         if not request.path.startswith("/_sandbox/"):
-            state.stats.count_status(0 if reply.drop else reply.status)
+            status = 0 if reply.drop else reply.status
+            state.stats.count_status(status)
+            state.requests.record(request.method, request.path, request.query, request.headers,
+                                  status)
         if reply.drop:
             self._drop()
             return

@@ -9,7 +9,7 @@ import pickle
 import random
 import threading
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -98,6 +98,41 @@ class Stats:
             }
 
 
+REQUEST_LOG_SIZE = 2000
+
+
+@dataclass
+class RequestLog:
+    """The last requests clients sent (never their credentials), oldest first.
+
+    Tests read it to check what a client asked for, e.g. the If-Modified-Since a backfill sent.
+    Bounded: past ``size`` entries the oldest are dropped and counted.
+    """
+
+    size: int = REQUEST_LOG_SIZE
+    entries: deque[dict[str, Any]] = field(default_factory=deque)
+    dropped: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, method: str, path: str, query: dict[str, list[str]],
+               headers: dict[str, str], status: int) -> None:
+        """Keep one request: method, path, query, If-Modified-Since, tenant and status."""
+        entry = {"method": method, "path": path,
+                 "query": {key: values[-1] for key, values in query.items() if values},
+                 "if_modified_since": headers.get("if-modified-since"),
+                 "tenant": headers.get("xero-tenant-id"), "status": status}
+        with self.lock:
+            self.entries.append(entry)
+            if len(self.entries) > self.size:
+                self.entries.popleft()
+                self.dropped += 1
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON-ready snapshot."""
+        with self.lock:
+            return {"requests": list(self.entries), "dropped": self.dropped}
+
+
 def tenant_ids(seed: int, count: int) -> list[str]:
     """Stable organisation ids: the same seed always names the same tenants."""
     rng = random.Random(f"tenants-{seed}")  # noqa: S311 - ids, not secrets
@@ -121,6 +156,7 @@ class SandboxState:
         self.limiter = RateLimiter(self.clock, replace(config.limits))
         self.faults = Faults(config.seed)
         self.stats = Stats()
+        self.requests = RequestLog()
         self.organisations: dict[str, Organisation] = {}
         self._pristine: bytes | None = None
         self._register_apps()
@@ -166,6 +202,7 @@ class SandboxState:
         self.config.access_token_ttl = self._initial_ttl
         self.faults.reset()
         self.stats = Stats()
+        self.requests = RequestLog()
         if clock:
             self.clock.reset()
         if identity:
