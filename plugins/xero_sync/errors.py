@@ -24,6 +24,15 @@ class ReauthorizationRequired(XeroSyncError):
     """
 
 
+class NoOrganisationsConnected(ReauthorizationRequired):
+    """Every organisation has disconnected the app: a run would sync nothing, yet look green.
+
+    A person must connect them again (the ``authorize`` command), so retrying cannot help.
+    """
+
+    retryable = False
+
+
 class DayLimitReached(XeroSyncError):
     """An organisation's daily call limit is spent; the message says when it resets."""
 

@@ -13,9 +13,10 @@ from tests.extract.conftest import SCOPES
 from xero_sandbox.server import Sandbox
 from xero_sync.auth.crypto import TokenCipher
 from xero_sync.auth.token_store import token_store
-from xero_sync.errors import ConfigurationError
+from xero_sync.errors import ConfigurationError, NoOrganisationsConnected
 from xero_sync.extract import ExtractSpec
 from xero_sync.hooks.xero import XeroHook
+from xero_sync.tasks import resolve_tenants
 from xero_sync.warehouse.dbapi import WarehouseTarget
 
 
@@ -47,6 +48,24 @@ def test_hook_lists_connected_tenants(hook: XeroHook, two_orgs: Sandbox) -> None
 def test_hook_refuses_a_tenant_that_is_not_connected(hook: XeroHook) -> None:
     with pytest.raises(ConfigurationError, match="not connected to the Xero app"):
         hook.tenant_ids(["00000000-0000-4000-8000-000000000000"])
+
+
+def test_every_organisation_disconnected_fails_the_run_naming_the_fix(
+        hook: XeroHook, two_orgs: Sandbox) -> None:
+    from airflow.sdk.definitions.retry_policy import RetryAction
+
+    from xero_sync.dag_factory import RETRY_POLICY
+
+    identity, app = two_orgs.state.identity, two_orgs.state.config.client_id
+    for connection in identity.connections_for(app):
+        identity.disconnect(app, connection.id)
+    with pytest.raises(NoOrganisationsConnected) as caught:
+        resolve_tenants(None)  # the DAG's first task: never an empty list, a skipped sync
+    message = str(caught.value)
+    assert "no Xero organisation is connected" in message
+    assert "python -m xero_sync.auth authorize --conn-id xero_default" in message
+    assert not caught.value.retryable
+    assert RETRY_POLICY.evaluate(caught.value, 1, 4).action == RetryAction.FAIL
 
 
 def test_hook_extracts_with_the_connection_page_size(hook: XeroHook, two_orgs: Sandbox) -> None:

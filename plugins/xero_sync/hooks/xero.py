@@ -14,10 +14,10 @@ from typing import Any
 
 from airflow.sdk import BaseHook
 
-from xero_sync.auth.oauth import TokenManager
+from xero_sync.auth.oauth import TokenManager, authorize_command
 from xero_sync.auth.token_store import token_store
 from xero_sync.client import XeroClient
-from xero_sync.errors import ConfigurationError
+from xero_sync.errors import ConfigurationError, NoOrganisationsConnected
 from xero_sync.extract import ExtractSpec, Page, extract
 from xero_sync.settings import XeroSettings
 from xero_sync.warehouse.dbapi import WarehouseTarget, target_from_connection
@@ -65,9 +65,17 @@ class XeroHook(BaseHook):
 
         A tenant named in the connection or the run but not connected to the app is an error,
         not silently skipped: its data would otherwise stop arriving without anyone noticing.
+        So is no organisation at all: the sync would be skipped and every run look green.
         """
         connected = [str(c["tenantId"]).lower() for c in self.client.connections()
                      if c.get("tenantType", "ORGANISATION") == "ORGANISATION"]
+        if not connected:
+            raise NoOrganisationsConnected(
+                f"no Xero organisation is connected to the app of connection "
+                f"{self.xero_conn_id!r} (each one was disconnected in Xero, or the consent "
+                "chose none), so nothing can be synced. Connect them again: run "
+                f"{authorize_command(self.xero_conn_id)} and choose the organisations."
+            )
         wanted = [t.lower() for t in (requested or self.settings.tenant_ids or connected)]
         missing = [t for t in wanted if t not in connected]
         if missing:
