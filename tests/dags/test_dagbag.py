@@ -68,3 +68,13 @@ def test_parsing_every_dag_takes_under_a_second_of_work() -> None:
     # Not a benchmark (make bench measures parse time); a guard against network or heavy
     # work creeping into top-level code, with a wide margin for a loaded CI machine.
     assert elapsed < 10
+
+
+def test_dags_do_not_share_param_objects() -> None:
+    first, second = build_dags(MAPPINGS)[:2]
+    first.params["tenant_ids"] = ["only-for-the-first"]
+    first.params["full_refresh"] = True
+    assert second.params["tenant_ids"] is None
+    assert second.params["full_refresh"] is False
+    rebuilt = build_dags(MAPPINGS)[0]  # nor into DAGs built later in the same process
+    assert rebuilt.params["tenant_ids"] is None and rebuilt.params["full_refresh"] is False
