@@ -2,13 +2,19 @@
 
 Top-level work is reading YAML and building objects: no network, no Variables, no ``now()``,
 and no heavy imports (pandas, requests and the warehouse drivers load inside the tasks), so
-parsing every DAG stays well under a second. A broken mapping raises, which Airflow shows as
-an import error naming the file: a DAG never silently disappears.
+parsing every DAG stays well under a second.
+
+A broken mapping file breaks only its own DAG. Airflow records import errors per DAG file, and
+all DAGs come from one file, so raising would make every DAG disappear. Instead the broken
+file becomes a DAG of its own (``xero__<file stem>``, the id the object had) that shows the
+validator's message in its docs and fails at once, with that message, whenever it runs.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,12 +22,17 @@ from typing import Any
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, task
 from airflow.sdk.definitions.retry_policy import ExceptionRetryPolicy, RetryAction, RetryRule
 
-from xero_sync.mapping import ObjectMapping, load_mappings
+from xero_sync.mapping import BrokenMapping, MappingError, ObjectMapping, load_mapping_files
+
+log = logging.getLogger(__name__)
 
 POOL = "xero_api"
 POOL_SLOTS = 5  # Xero allows 5 calls in flight per organisation
 START_DATE = datetime(2026, 1, 1)
 WAREHOUSE_SCHEMA = "xero"
+# A broken mapping's DAG fails on this schedule, so an object that was running keeps showing
+# failed runs (and alerts) under its own id until the file is fixed.
+BROKEN_SCHEDULE = "0 * * * *"
 
 # Retries are for infrastructure (a database restarting, Xero unavailable for longer than the
 # client's own bounded retries). What a person must fix fails at once, with the fix in the log.
@@ -50,8 +61,26 @@ PARAMS = {
 
 
 def build_dags(directory: Path | str) -> list[DAG]:
-    """One DAG per mapping file in ``directory``, in name order."""
-    return [build_dag(mapping) for mapping in load_mappings(directory)]
+    """One DAG per mapping file in ``directory``: good ones by name, then the broken ones."""
+    mappings, broken = load_mapping_files(directory)
+    dags = [build_dag(mapping) for mapping in mappings]
+    taken = {dag.dag_id for dag in dags}
+    for item in broken:
+        log.error("mapping file unusable, its DAG fails until it is fixed: %s", item.error)
+        dag = build_broken_dag(item, _broken_dag_id(item, taken))
+        taken.add(dag.dag_id)
+        dags.append(dag)
+    return dags
+
+
+def _broken_dag_id(item: BrokenMapping, taken: set[str]) -> str:
+    """``xero__<stem>``: the id the object's DAG has when the file is good (its name is the
+    stem); ``xero__<file name>`` when that is taken (``invoices.yml`` beside ``invoices.yaml``)."""
+    for label in (item.path.stem, item.path.name):
+        dag_id = "xero__" + re.sub(r"[^A-Za-z0-9_.-]", "_", label)
+        if dag_id not in taken:
+            return dag_id
+    raise AssertionError(f"two files named {item.path.name}")  # pragma: no cover
 
 
 def assets_for(mapping: ObjectMapping) -> list[Asset]:
@@ -97,6 +126,36 @@ def _tasks(mapping: ObjectMapping) -> None:
         return sync_tenant(mapping, tenant_id, context)
 
     sync.expand(tenant_id=resolve_tenants())
+
+
+def build_broken_dag(item: BrokenMapping, dag_id: str) -> DAG:
+    """A stand-in for an unusable mapping file: its docs and its one task show why."""
+    message = str(item.error)
+    with DAG(
+        dag_id=dag_id,
+        description=f"BROKEN: mapping file {item.path.name} cannot be used; see the docs"[:200],
+        doc_md=(f"### Broken mapping file `{item.path.name}`\n\nThis object is not syncing: "
+                f"its mapping file cannot be used.\n\n```\n{message}\n```\n\nFix the file; "
+                "this DAG becomes the object's DAG again when Airflow next parses it. Every "
+                "other object keeps syncing."),
+        schedule=CronDataIntervalTimetable(BROKEN_SCHEDULE, timezone="UTC"),
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        tags=["xero", "broken-mapping"],
+        default_args={"owner": "xero-sync", "retries": 0},
+    ) as dag:
+        _broken_task(message)
+    return dag
+
+
+def _broken_task(message: str) -> None:
+    @task(task_id="mapping_error", retry_policy=RETRY_POLICY)
+    def mapping_error() -> None:
+        """Fail at once: retrying cannot help until the file is fixed."""
+        raise MappingError(message)
+
+    mapping_error()
 
 
 def _doc(mapping: ObjectMapping) -> str:

@@ -146,30 +146,60 @@ class ObjectMapping:
                            self.paging == "page_size", dict(self.params), self.primary_key)
 
 
+@dataclass(frozen=True)
+class BrokenMapping:
+    """A file in the mappings directory that cannot be used, and the validator's reason."""
+
+    path: Path
+    error: MappingError
+
+
 def load_mappings(directory: Path | str) -> list[ObjectMapping]:
-    """Every ``*.yaml`` in a directory, validated, sorted by name; table names unique."""
+    """Every ``*.yaml`` in a directory, validated, sorted by name; table names unique.
+
+    Strict: the first unusable file raises. The DAGs use :func:`load_mapping_files` instead,
+    so that one broken file stops only its own object.
+    """
+    mappings, broken = load_mapping_files(directory)
+    if broken:
+        raise broken[0].error
+    return mappings
+
+
+def load_mapping_files(directory: Path | str) -> tuple[list[ObjectMapping], list[BrokenMapping]]:
+    """Each file validated on its own: the usable mappings (by name) and the broken files.
+
+    A file that is not ``*.yaml``, fails validation, or defines a table an earlier file (in
+    name order) already defines is broken; the others are unaffected. A directory without any
+    file raises: there is no object to stand for.
+    """
     folder = Path(directory)
-    strays = sorted(p.name for p in folder.iterdir()
-                    if p.is_file() and p.suffix != ".yaml" and not p.name.startswith("."))
-    if strays:
-        raise MappingError(
-            f"{folder / strays[0]}: found a file that is not a mapping; expected only *.yaml "
-            "files in the mappings directory (rename .yml to .yaml, or move the file)"
-        )
+    broken = [BrokenMapping(path, MappingError(
+        f"{path}: found a file that is not a mapping; expected only *.yaml files in the "
+        "mappings directory (rename .yml to .yaml, or move the file)"))
+        for path in sorted(p for p in folder.iterdir()
+                           if p.is_file() and p.suffix != ".yaml" and not p.name.startswith("."))]
     paths = sorted(folder.glob("*.yaml"))
-    if not paths:
+    if not paths and not broken:
         raise MappingError(f"{directory}: no mapping files (*.yaml) found")
-    mappings = [load_mapping(path) for path in paths]
+    mappings: list[ObjectMapping] = []
     owners: dict[str, str] = {}
-    for mapping in mappings:
-        for table in [mapping.table] + [c.table for c in mapping.all_children()]:
-            if table in owners:
-                raise MappingError(
-                    f"{mapping.path}: table {table!r} is also defined by {owners[table]}; "
-                    "expected every table name to be unique across mappings"
-                )
-            owners[table] = mapping.path
-    return sorted(mappings, key=lambda m: m.name)
+    for path in paths:
+        try:
+            mapping = load_mapping(path)
+        except MappingError as error:
+            broken.append(BrokenMapping(path, error))
+            continue
+        tables = [mapping.table] + [c.table for c in mapping.all_children()]
+        taken = next((t for t in tables if t in owners), None)
+        if taken is not None:
+            broken.append(BrokenMapping(path, MappingError(
+                f"{mapping.path}: table {taken!r} is also defined by {owners[taken]}; "
+                "expected every table name to be unique across mappings")))
+            continue
+        owners.update(dict.fromkeys(tables, mapping.path))
+        mappings.append(mapping)
+    return sorted(mappings, key=lambda m: m.name), broken
 
 
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
 import pytest
 from airflow.dag_processing.dagbag import DagBag
 from airflow.sdk import CronDataIntervalTimetable
+from airflow.sdk.definitions.retry_policy import RetryAction
 
-from xero_sync.dag_factory import POOL, build_dags
+from xero_sync.dag_factory import POOL, RETRY_POLICY, build_dags
 from xero_sync.mapping import MappingError, load_mappings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,19 +47,57 @@ def test_each_dag_has_pool_params_outlets_and_schedule(dagbag: DagBag) -> None:
         assert "xero" in dag.tags
 
 
-def test_a_broken_mapping_is_an_import_error_naming_the_file(tmp_path: Path) -> None:
-    bad = tmp_path / "mappings"
-    bad.mkdir()
-    (bad / "broken.yaml").write_text("name: broken\nstrategy: sometimes\n")
-    with pytest.raises(MappingError, match=r"broken\.yaml: .*"):
-        build_dags(bad)
+def _dagbag_over(mappings: Path, tmp_path: Path) -> DagBag:
+    """A DAG file like dags/xero_sync_dags.py, reading ``mappings``."""
     dag_file = tmp_path / "dags.py"
     dag_file.write_text(
         "# airflow dag\nfrom xero_sync.dag_factory import build_dags\n"
-        f"for d in build_dags({str(bad)!r}):\n    globals()[d.dag_id] = d\n")
-    errors = DagBag(dag_folder=str(dag_file)).import_errors
-    assert len(errors) == 1
-    assert "broken.yaml" in next(iter(errors.values()))
+        f"for d in build_dags({str(mappings)!r}):\n    globals()[d.dag_id] = d\n")
+    return DagBag(dag_folder=str(dag_file))
+
+
+def test_one_broken_mapping_breaks_only_its_own_dag(tmp_path: Path) -> None:
+    copied = tmp_path / "mappings"
+    shutil.copytree(MAPPINGS, copied)
+    invoices = copied / "invoices.yaml"
+    invoices.write_text(invoices.read_text().replace("strategy: paged", "strategy: pagd"))
+    with pytest.raises(MappingError) as caught:
+        load_mappings(copied)  # what the DAG's docs and its failure show
+    message = str(caught.value)
+    assert "invoices.yaml: strategy: found 'pagd'; expected one of" in message
+
+    dagbag = _dagbag_over(copied, tmp_path)
+    assert dagbag.import_errors == {}
+    assert set(dagbag.dag_ids) == {f"xero__{m.name}" for m in load_mappings(MAPPINGS)}
+    for dag_id in dagbag.dag_ids:  # every other object still syncs
+        if dag_id != "xero__invoices":
+            assert dagbag.dags[dag_id].get_task("sync").pool == POOL
+    broken = dagbag.dags["xero__invoices"]
+    assert message in (broken.doc_md or "")
+    assert "broken-mapping" in broken.tags
+    failing = broken.get_task("mapping_error")
+    assert failing.retries == 0
+    with pytest.raises(MappingError) as failed:
+        failing.python_callable()  # type: ignore[attr-defined]
+    assert str(failed.value) == message
+    assert RETRY_POLICY.evaluate(failed.value, 1, 1).action == RetryAction.FAIL
+
+
+def test_stray_and_duplicate_files_break_only_themselves(tmp_path: Path) -> None:
+    copied = tmp_path / "mappings"
+    shutil.copytree(MAPPINGS, copied)
+    (copied / "invoices.yml").write_text((copied / "invoices.yaml").read_text())
+    twin = (copied / "contacts.yaml").read_text().replace("name: contacts", "name: zcontacts")
+    (copied / "zcontacts.yaml").write_text(twin)
+    dagbag = _dagbag_over(copied, tmp_path)
+    assert dagbag.import_errors == {}
+    good = {f"xero__{m.name}" for m in load_mappings(MAPPINGS)}
+    assert set(dagbag.dag_ids) == good | {"xero__invoices.yml", "xero__zcontacts"}
+    assert dagbag.dags["xero__invoices"].get_task("sync")  # the good invoices.yaml
+    assert "invoices.yml: found a file that is not a mapping" in str(
+        dagbag.dags["xero__invoices.yml"].doc_md)
+    assert "zcontacts.yaml: table 'contact_addresses' is also defined by" in str(
+        dagbag.dags["xero__zcontacts"].doc_md)
 
 
 def test_parsing_every_dag_takes_under_a_second_of_work() -> None:
