@@ -1,6 +1,7 @@
 """A backfill created with ``airflow backfill create`` over three intervals, run by a real
-scheduler (``airflow standalone``: api-server, scheduler, dag-processor, triggerer), completes,
-re-merges idempotently and never moves the watermark back (issue 5).
+scheduler (``airflow standalone``: api-server, scheduler, dag-processor, triggerer), re-reads
+each interval (its requests carry If-Modified-Since = the run's data_interval_start), completes,
+re-merges idempotently and never moves the watermark back (issue 5, issue 10 point 8).
 
 Airflow's metadata database is PostgreSQL here: with SQLite, a scheduler creating backfill runs
 meets "database is locked" (apache/airflow#66726).
@@ -34,11 +35,15 @@ import requests
 from cryptography.fernet import Fernet
 
 from tests.auth.conftest import postgres_available
-from tests.e2e.support import BIN, Deployment, _pg_admin, deployment
+from tests.e2e.support import BIN, PG, ROOT, Deployment, _pg_admin, deployment
 from xero_sandbox.server import Sandbox
 from xero_sandbox.state import SandboxConfig
+from xero_sync.client import format_if_modified_since
+from xero_sync.mapping import load_mapping
+from xero_sync.tasks import reconcile_due
 
 DAG_ID = "xero__invoices"
+INVOICES_PATH = "/api.xro/2.0/Invoices"
 
 
 def _free_port() -> int:
@@ -81,6 +86,24 @@ def _warehouse(deployed: Deployment, sql: str, *params: Any) -> list[tuple[Any, 
         return list(db.execute(sql, params))
 
 
+def _sandbox_requests(sandbox_url: str) -> tuple[int, list[dict[str, Any]]]:
+    """The sandbox's request log: how many requests it has seen in all, and the kept ones."""
+    logged = requests.get(f"{sandbox_url}/_sandbox/requests", timeout=30).json()
+    return logged["dropped"] + len(logged["requests"]), logged["requests"]
+
+
+def _interval_starts(deployed: Deployment, run_ids: list[str]) -> list[datetime]:
+    """Each run's data_interval_start, from Airflow's metadata database."""
+    import psycopg
+
+    metadata = deployed.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].rsplit("/", 1)[1]
+    with psycopg.connect(**PG, dbname=metadata) as db:  # type: ignore[arg-type]
+        rows = db.execute("SELECT data_interval_start FROM dag_run WHERE dag_id = %s "
+                          "AND run_id = ANY(%s)", (DAG_ID, run_ids)).fetchall()
+    assert len(rows) == len(run_ids), rows
+    return [row[0] for row in rows]
+
+
 @pytest.fixture(scope="module")
 def scheduled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     """Two synced organisations, then Airflow running as a service on PostgreSQL."""
@@ -118,6 +141,7 @@ def scheduled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
             service = subprocess.Popen([str(BIN / "airflow"), "standalone"], env=deployed.env,
                                        stdout=output, stderr=subprocess.STDOUT,
                                        start_new_session=True)
+        deployed.env["XERO_SANDBOX_URL"] = sandbox.url  # for the test; Airflow ignores it
         try:
             _wait(lambda: _answers(f"{execution_api}health"), 180,
                   f"the execution API (standalone's output: {log})", every=0.5)
@@ -139,6 +163,7 @@ def test_backfill_of_three_intervals_completes_idempotently(scheduled: Deploymen
         "invoices"))
     _wait(lambda: any(d["dag_id"] == DAG_ID for d in _airflow_json(scheduled, "dags", "list")),
           180, "Airflow to list the DAG")
+    seen_before, _ = _sandbox_requests(scheduled.env["XERO_SANDBOX_URL"])
     top = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     scheduled.airflow("backfill", "create", "--dag-id", DAG_ID,
                       "--from-date", (top - timedelta(hours=3)).isoformat(),
@@ -174,3 +199,17 @@ def test_backfill_of_three_intervals_completes_idempotently(scheduled: Deploymen
     assert syncs == 6  # three intervals, two organisations
     assert (inserted, updated) == (0, 0)  # re-merged: nothing new, nothing overwritten
     assert unchanged > 0  # the backfill did re-read the changes inside its intervals
+
+    # What a backfill must do: ask Xero for what changed since each interval's start (not since
+    # the watermark, as a scheduled run does). A run whose interval holds the weekly
+    # reconciliation reads everything instead, without the header.
+    mapping = load_mapping(ROOT / "include" / "mappings" / "invoices.yaml")
+    expected = {format_if_modified_since(start)
+                for start in _interval_starts(scheduled, run_ids)
+                if not reconcile_due(mapping, start, start + timedelta(hours=1))}
+    seen_after, logged = _sandbox_requests(scheduled.env["XERO_SANDBOX_URL"])
+    since_backfill = logged[max(0, len(logged) - (seen_after - seen_before)):]
+    for tenant in state_before:
+        asked = {r["if_modified_since"] for r in since_backfill
+                 if r["path"] == INVOICES_PATH and r["tenant"] == tenant}
+        assert expected <= asked, (tenant, sorted(asked))
