@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 POOL_DESCRIPTION = "Xero allows 5 calls in flight per organisation (xero-sync)"
 SANDBOX_URL = "http://xero-sandbox:8765"
@@ -226,8 +227,12 @@ def xero_connection(settings: Settings) -> dict[str, Any]:
 
 
 def sandbox_connection(url: str = SANDBOX_URL) -> dict[str, Any]:
-    """``xero_default`` pointed at the sandbox: its three URLs are the only difference."""
-    extra = {"api_url": url, "identity_url": url, "login_url": url}
+    """``xero_default`` pointed at the sandbox: its three URLs are the only difference.
+
+    The sandbox speaks plain http on the compose network, so its host is allowed to.
+    """
+    extra = {"api_url": url, "identity_url": url, "login_url": url,
+             "allow_http_hosts": [str(urlsplit(url).hostname)]}
     return {"conn_type": "xero", "login": SANDBOX_CLIENT_ID, "password": SANDBOX_CLIENT_SECRET,
             "extra": json.dumps(extra)}
 

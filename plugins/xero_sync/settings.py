@@ -3,15 +3,18 @@
 Contract (shared/design.md): login = client id, password = client secret; extra: ``auth_mode``
 (``authorization_code`` | ``client_credentials``), ``tenant_ids`` (optional), ``api_url``,
 ``identity_url``, ``login_url``, ``scopes``, ``page_size`` (default 1000). Pointing the three URLs
-at the sandbox is the only difference between the sandbox and Xero.
+at the sandbox is the only difference between the sandbox and Xero. The URLs must be https
+except on this machine (loopback) or for hosts listed in ``allow_http_hosts``; ``repr()`` never
+shows the client secret.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from xero_sync.errors import ConfigurationError
 
@@ -21,6 +24,9 @@ DEFAULT_SCOPES = (
     "accounting.transactions.read", "accounting.journals.read", "payroll.employees.read",
 )
 MAX_PAGE_SIZE = 1000
+# Plain http would send the client secret and tokens in clear text; only a server on this
+# machine (the sandbox, a test) is exempt, or a host the connection names in allow_http_hosts.
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
 @dataclass(frozen=True)
@@ -28,7 +34,7 @@ class XeroSettings:
     """Everything the hook needs to reach Xero for one app."""
 
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)
     auth_mode: str = "authorization_code"
     tenant_ids: tuple[str, ...] | None = None
     api_url: str = "https://api.xero.com"
@@ -62,14 +68,15 @@ class XeroSettings:
                 "its client secret (developer.xero.com → My Apps → your app → Configuration)"
             )
         options = _extra(conn_id, extra)
+        insecure_ok = (*LOOPBACK_HOSTS, *_allow_http_hosts(conn_id, options))
         return cls(
             client_id=login,
             client_secret=password,
             auth_mode=_auth_mode(conn_id, options),
             tenant_ids=_tenant_ids(conn_id, options),
-            api_url=_url(conn_id, options, "api_url", cls.api_url),
-            identity_url=_url(conn_id, options, "identity_url", cls.identity_url),
-            login_url=_url(conn_id, options, "login_url", cls.login_url),
+            api_url=_url(conn_id, options, "api_url", cls.api_url, insecure_ok),
+            identity_url=_url(conn_id, options, "identity_url", cls.identity_url, insecure_ok),
+            login_url=_url(conn_id, options, "login_url", cls.login_url, insecure_ok),
             scopes=_scopes(conn_id, options),
             page_size=_page_size(conn_id, options),
         )
@@ -89,7 +96,7 @@ def _extra(conn_id: str, extra: Mapping[str, Any] | str | None) -> Mapping[str, 
     # Older Airflow forms stored custom fields as extra__<conn type>__<name>.
     extra = {key.removeprefix("extra__xero__"): value for key, value in extra.items()}
     known = {"auth_mode", "tenant_ids", "api_url", "identity_url", "login_url", "scopes",
-             "page_size"}
+             "page_size", "allow_http_hosts"}
     unknown = sorted(set(extra) - known)
     if unknown:
         raise ConfigurationError(
@@ -123,14 +130,36 @@ def _tenant_ids(conn_id: str, options: Mapping[str, Any]) -> tuple[str, ...] | N
     return tuple(v.lower() for v in value)
 
 
-def _url(conn_id: str, options: Mapping[str, Any], name: str, default: str) -> str:
+def _url(conn_id: str, options: Mapping[str, Any], name: str, default: str,
+         insecure_ok: tuple[str, ...]) -> str:
     value = options.get(name, default)
     if not isinstance(value, str) or not value.startswith(("https://", "http://")):
         raise ConfigurationError(
             f"connection {conn_id!r}: extra.{name} is {value!r}; expected a URL such as "
             f"{default}"
         )
+    host = (urlsplit(value).hostname or "").lower()
+    if value.startswith("http://") and host not in insecure_ok:
+        raise ConfigurationError(
+            f"connection {conn_id!r}: extra.{name} is {value!r}; expected an https:// URL "
+            f"(such as {default}): plain http would send the client secret and tokens "
+            f"unencrypted. http is accepted only for {', '.join(LOOPBACK_HOSTS)}, or a host "
+            "listed in extra.allow_http_hosts (a private network you trust)"
+        )
     return value.rstrip("/")
+
+
+def _allow_http_hosts(conn_id: str, options: Mapping[str, Any]) -> tuple[str, ...]:
+    """Hosts the connection lets use plain http (e.g. the compose sandbox, ``xero-sandbox``)."""
+    value = options.get("allow_http_hosts") or []
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigurationError(
+            f"connection {conn_id!r}: extra.allow_http_hosts must be a list of host names "
+            "(or a comma-separated string); leave it out to require https"
+        )
+    return tuple(v.lower() for v in value)
 
 
 def _scopes(conn_id: str, options: Mapping[str, Any]) -> tuple[str, ...]:

@@ -210,8 +210,13 @@ def test_profile_sandbox_runs_the_sandbox_and_connects_xero_default_to_it(
     assert command(connect) == ["python", SETUP, "sandbox-connect"]
     assert conditions(connect) == {"airflow-init": "service_completed_successfully",
                                    "xero-sandbox": "service_healthy"}
-    extra = json.loads(setup.sandbox_connection()["extra"])
+    connection = setup.sandbox_connection()
+    extra = json.loads(connection["extra"])
     assert {extra["api_url"], extra["identity_url"], extra["login_url"]} == {setup.SANDBOX_URL}
+    # The sync accepts it: plain http, but to a host the connection explicitly allows.
+    settings = XeroSettings.from_fields("xero_default", connection["login"],
+                                        connection["password"], connection["extra"])
+    assert settings.api_url == setup.SANDBOX_URL
     assert SandboxConfig.client_id == setup.SANDBOX_CLIENT_ID
     assert SandboxConfig.client_secret == setup.SANDBOX_CLIENT_SECRET
 

@@ -62,3 +62,35 @@ def test_bad_connection_is_refused_naming_the_field(extra: Any, login: str | Non
     with pytest.raises(ConfigurationError, match=message) as error:
         settings(extra, login, password)
     assert "xero_default" in str(error.value)
+
+
+@pytest.mark.parametrize("field", ["api_url", "identity_url", "login_url"])
+def test_plain_http_is_refused_beyond_this_machine(field: str) -> None:
+    with pytest.raises(ConfigurationError) as error:
+        settings({field: "http://api.xero.com"})
+    message = str(error.value)
+    assert f"extra.{field} is 'http://api.xero.com'; expected an https:// URL" in message
+    assert "allow_http_hosts" in message
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8765", "http://localhost:8765",
+                                 "http://[::1]:8765", "http://LocalHost"])
+def test_plain_http_is_accepted_on_loopback(url: str) -> None:
+    read = settings({"api_url": url, "identity_url": url, "login_url": url})
+    assert read.api_url == url and read.token_url == f"{url}/connect/token"
+
+
+def test_plain_http_to_a_host_the_connection_allows() -> None:
+    url = "http://xero-sandbox:8765"
+    read = settings({"api_url": url, "identity_url": url, "login_url": url,
+                     "allow_http_hosts": "xero-sandbox"})
+    assert read.identity_url == url
+    with pytest.raises(ConfigurationError, match=r"extra\.login_url is 'http://other:1'"):
+        settings({"login_url": "http://other:1", "allow_http_hosts": ["xero-sandbox"]})
+    with pytest.raises(ConfigurationError, match="allow_http_hosts must be a list"):
+        settings({"allow_http_hosts": [1]})
+
+
+def test_repr_never_shows_the_client_secret() -> None:
+    read = settings(password="the-client-secret-value")
+    assert "the-client-secret-value" not in repr(read) and "id" in repr(read)
