@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from xero_sync.auth.masking import redact
 from xero_sync.client import CallCounter
 from xero_sync.extract import ExtractSpec, Page
 from xero_sync.mapping import ObjectMapping
@@ -143,7 +144,7 @@ def _outcome(request: SyncRequest, started: datetime, counts: LoadCounts, pages:
         run_id=request.run_id, object_name=request.mapping.name, tenant_id=request.tenant_id,
         started_at=started, finished_at=_now(), status="failed" if error else "success",
         calls=(calls.calls - calls_before) if calls else 0, pages=pages, counts=counts,
-        error=None if error is None else f"{type(error).__name__}: {error}"[:4000],
+        error=None if error is None else redact(f"{type(error).__name__}: {error}")[:4000],
     )
 
 

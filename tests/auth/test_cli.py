@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
+from cryptography.fernet import Fernet
 
 from tests.auth.conftest import (
     SCOPES,
@@ -27,6 +28,7 @@ from tests.auth.conftest import (
 from xero_sync.auth.callback import CallbackReceiver
 from xero_sync.auth.cli import consent_url, main
 from xero_sync.auth.crypto import TokenCipher
+from xero_sync.errors import ReauthorizationRequired
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -180,3 +182,72 @@ def wait_for_line(out: io.StringIO, needle: str) -> str:
                 return line
         threading.Event().wait(0.05)
     raise AssertionError(f"never printed {needle!r}: {out.getvalue()}")
+
+
+# -- a lost or wrong Fernet key, and errors a person must act on -------------------------------
+
+
+def stored_under_another_key(xero: Any, warehouse: Warehouse) -> None:
+    """Tokens saved with a key this process no longer has (it was lost, or changed)."""
+    connect_app(xero, sandbox_settings(xero),
+                warehouse.store(TokenCipher(Fernet.generate_key().decode())))
+
+
+def test_authorize_with_a_new_key_stops_before_consent_and_names_the_flag(
+        xero: Any, sqlite_warehouse: Warehouse, key_env: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    stored_under_another_key(xero, sqlite_warehouse)
+    out = io.StringIO()
+    assert main(cli_args(xero, sqlite_warehouse, "authorize", "--no-browser", "--port", "0",
+                         "--timeout", "5"), out) == 1
+    error = capsys.readouterr().err
+    assert "cannot be decrypted with the key from XERO_SYNC_FERNET_KEY" in error
+    assert "Nothing was asked of Xero" in error and "--replace-undecryptable" in error
+    assert "/identity/connect/authorize?" not in out.getvalue()  # no consent URL, no code spent
+    assert token_stats(xero)["issued"] == {"authorization_code": 1}  # the first authorize only
+
+
+def test_authorize_replace_undecryptable_stores_new_tokens_under_the_new_key(
+        xero: Any, sqlite_warehouse: Warehouse, key_env: str) -> None:
+    stored_under_another_key(xero, sqlite_warehouse)
+    out = io.StringIO()
+    result: list[int] = []
+    worker = threading.Thread(target=lambda: result.append(main(
+        cli_args(xero, sqlite_warehouse, "authorize", "--no-browser", "--port", "0",
+                 "--timeout", "20", "--replace-undecryptable"), out)))
+    worker.start()
+    requests.get(wait_for_line(out, "/identity/connect/authorize?"), timeout=10)
+    worker.join(30)
+    assert result == [0], out.getvalue()
+    assert "they will be replaced (--replace-undecryptable)" in out.getvalue()
+    stored = sqlite_warehouse.store(TokenCipher(key_env)).load("sandbox-client-id")
+    assert stored is not None and stored.refresh_token
+    status = io.StringIO()
+    assert main(cli_args(xero, sqlite_warehouse, "status"), status) == 0
+    assert "decrypt with the key from XERO_SYNC_FERNET_KEY" in status.getvalue()
+
+
+def test_status_fails_when_the_tokens_cannot_be_decrypted(
+        xero: Any, sqlite_warehouse: Warehouse, key_env: str) -> None:
+    stored_under_another_key(xero, sqlite_warehouse)
+    out = io.StringIO()
+    assert main(cli_args(xero, sqlite_warehouse, "status"), out) == 1
+    text = out.getvalue()
+    assert "CANNOT be decrypted with the key from XERO_SYNC_FERNET_KEY" in text
+    assert ("PROBLEM: the tokens cannot be decrypted" in text
+            and "authorize --conn-id xero_default --replace-undecryptable" in text)
+
+
+def test_status_fails_after_invalid_grant(
+        xero: Any, sqlite_warehouse: Warehouse, key_env: str) -> None:
+    settings = sandbox_settings(xero)
+    store = sqlite_warehouse.store(TokenCipher(key_env))
+    tokens = connect_app(xero, settings, store)
+    requests.post(f"{xero.url}/connect/revocation", data={"token": tokens.refresh_token},
+                  auth=(settings.client_id, settings.client_secret), timeout=10)
+    with pytest.raises(ReauthorizationRequired):
+        manager(xero, settings, store).force_refresh(tokens.access_token)
+    out = io.StringIO()
+    assert main(cli_args(xero, sqlite_warehouse, "status"), out) == 1
+    assert "PROBLEM: the last token refresh failed: Xero answered invalid_grant" in out.getvalue()
+    assert "python -m xero_sync.auth authorize --conn-id xero_default" in out.getvalue()

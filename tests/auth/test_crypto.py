@@ -55,6 +55,17 @@ def test_wrong_key_says_the_key_changed(cipher: TokenCipher) -> None:
         TokenCipher(Fernet.generate_key().decode()).decrypt(encrypted)
     assert isinstance(caught.value, TokenStoreError)
     assert not caught.value.retryable
+    assert "authorize --replace-undecryptable" in str(caught.value)  # the way out, not a loop
+
+
+def test_wrong_key_fails_dag_tasks_at_once(cipher: TokenCipher) -> None:
+    from airflow.sdk.definitions.retry_policy import RetryAction
+
+    from xero_sync.dag_factory import RETRY_POLICY
+
+    with pytest.raises(KeyMismatchError) as caught:
+        TokenCipher(Fernet.generate_key().decode()).decrypt(cipher.encrypt("token"))
+    assert RETRY_POLICY.evaluate(caught.value, 1, 4).action == RetryAction.FAIL
 
 
 def test_rotation_new_key_first_old_key_still_decrypts(fernet_key: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,9 +22,9 @@ _PAGE = ("<!doctype html><meta charset=utf-8><title>xero-sync</title>"
 
 @dataclass(frozen=True)
 class Redirect:
-    """What Xero's redirect carried back."""
+    """What Xero's redirect carried back (``repr`` hides the single-use code)."""
 
-    code: str | None
+    code: str | None = field(repr=False)
     state: str | None
     error: str | None
 

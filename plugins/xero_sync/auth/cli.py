@@ -3,7 +3,13 @@
 ``authorize`` is the one step a person performs: it prints Xero's consent URL (and opens it
 unless ``--no-browser``), catches the redirect on localhost, stores the tokens encrypted in the
 warehouse token store and lists the organisations connected. From then on workers rotate the
-tokens themselves. ``status`` and ``tenants`` never print a token.
+tokens themselves. ``status`` and ``tenants`` never print a token; ``status`` exits 1 whenever
+a person must act.
+
+A stored row the current Fernet key cannot decrypt (the key was lost or changed) stops
+``authorize`` before it asks Xero for consent: a consent code is single-use, and spending it
+only to fail on the old row would send the user round in a loop. ``--replace-undecryptable``
+says, explicitly, to overwrite that row.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from urllib.parse import urlencode
 
 from xero_sync.auth.callback import CallbackReceiver
 from xero_sync.auth.connections import warehouse_target, xero_settings
+from xero_sync.auth.crypto import REPLACE_FLAG, KeyMismatchError
+from xero_sync.auth.masking import redact
 from xero_sync.auth.oauth import DEFAULT_CONN_ID, OAuthClient, TokenManager, authorize_command
 from xero_sync.auth.store_base import TokenStore
 from xero_sync.auth.token_store import token_store
@@ -57,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help="only print the consent URL (headless machines)")
     authorize.add_argument("--timeout", type=float, default=300.0,
                            help="seconds to wait for the consent (default %(default)s)")
+    authorize.add_argument(REPLACE_FLAG, action="store_true", dest="replace_undecryptable",
+                           help="overwrite stored tokens that the current Fernet key cannot "
+                                "decrypt (their key was lost); they are unusable anyway")
     commands.add_parser("tenants", parents=[common], help="list the connected organisations")
     commands.add_parser("status", parents=[common],
                         help="token expiry, last refresh, refresh count, scopes")
@@ -72,7 +83,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     try:
         return handlers[args.command](args, out)
     except XeroSyncError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {redact(str(error))}", file=sys.stderr)
         return 1
 
 
@@ -94,6 +105,7 @@ def consent_url(settings: XeroSettings, redirect_uri: str, state: str) -> str:
 def authorize(args: argparse.Namespace, out: TextIO) -> int:
     """Browser consent → code → tokens in the store → organisations listed."""
     settings, store = _context(args)
+    _check_replaceable(settings, store, args, out)  # before a consent code is spent
     oauth = OAuthClient(settings, conn_id=args.conn_id)
     if settings.auth_mode == "client_credentials":
         print("Custom Connection: no consent needed; fetching a client-credentials token.",
@@ -102,12 +114,29 @@ def authorize(args: argparse.Namespace, out: TextIO) -> int:
     else:
         code, redirect_uri = _consent(settings, args, out)
         tokens = oauth.exchange_code(code, redirect_uri)
-    store.save(settings.client_id, tokens)
+    store.save(settings.client_id, tokens, replace_undecryptable=args.replace_undecryptable)
     print(f"Stored the tokens of app {settings.client_id} in {store.description} "
           f"(table {store.table}); the access token expires {_when(tokens.expires_at)}.",
           file=out)
     _print_tenants(oauth.connections(tokens.access_token), settings, out)
     return 0
+
+
+def _check_replaceable(settings: XeroSettings, store: TokenStore, args: argparse.Namespace,
+                       out: TextIO) -> None:
+    """Stop (before consent) at tokens this key cannot decrypt, unless told to replace them."""
+    if store.readable(settings.client_id):
+        return
+    if not args.replace_undecryptable:
+        raise KeyMismatchError(
+            f"the tokens stored for app {settings.client_id} in {store.description} (table "
+            f"{store.table}) cannot be decrypted with the key from {store.cipher.source}. "
+            "Nothing was asked of Xero. If the key they were stored with is lost, run this "
+            f"command again with {REPLACE_FLAG} to overwrite them; otherwise restore that key "
+            "(README runbook: a lost Fernet key)"
+        )
+    print(f"The stored tokens of app {settings.client_id} cannot be decrypted with the key "
+          f"from {store.cipher.source}; they will be replaced ({REPLACE_FLAG}).", file=out)
 
 
 def _consent(settings: XeroSettings, args: argparse.Namespace, out: TextIO) -> tuple[str, str]:
@@ -155,29 +184,49 @@ def _print_tenants(listed: list[dict[str, object]], settings: XeroSettings,
 
 
 def status(args: argparse.Namespace, out: TextIO) -> int:
-    """The token row's bookkeeping; never the tokens."""
+    """The token row's bookkeeping, never the tokens; 1 when a person must act."""
     settings, store = _context(args)
     row = store.status(settings.client_id)
     if row is None or not row.has_tokens:
         print(f"No tokens stored for app {settings.client_id} in {store.description}; run: "
               f"{authorize_command(args.conn_id)}", file=out)
         return 1
-    for label, value in _status_lines(row, store):
+    readable = store.readable(settings.client_id)
+    for label, value in _status_lines(row, store, readable):
         print(f"{label:<15}{value}", file=out)
-    return 0
+    problems = _problems(row, store, readable, args.conn_id)
+    for problem in problems:
+        print(f"PROBLEM: {problem}", file=out)
+    return 1 if problems else 0
 
 
-def _status_lines(row: TokenStatus, store: TokenStore) -> list[tuple[str, str]]:
+def _problems(row: TokenStatus, store: TokenStore, readable: bool, conn_id: str) -> list[str]:
+    """What stops the DAGs, each with what to do."""
+    problems = []
+    if not readable:
+        problems.append(
+            f"the tokens cannot be decrypted with the key from {store.cipher.source}: restore "
+            f"the key they were stored with, or, if it is lost, run "
+            f"{authorize_command(conn_id)} {REPLACE_FLAG} (README runbook: a lost Fernet key)")
+    if row.last_error:
+        problems.append(f"the last token refresh failed: {redact(row.last_error)}")
+    return problems
+
+
+def _status_lines(row: TokenStatus, store: TokenStore,
+                  readable: bool) -> list[tuple[str, str]]:
     return [
         ("app", row.app_key),
         ("store", f"{store.description} (table {store.table})"),
+        ("tokens", f"decrypt with the key from {store.cipher.source}" if readable else
+         f"CANNOT be decrypted with the key from {store.cipher.source}"),
         ("expires", _when(row.expires_at)),
         ("refresh token", "stored" if row.has_refresh_token else "none (client credentials)"),
         ("last refresh", _when(row.refreshed_at) if row.refreshed_at else "never"),
         ("refresh count", str(row.refresh_count)),
         ("updated", _when(row.updated_at)),
         ("scopes", " ".join(row.scopes)),
-        ("last error", row.last_error or "none"),
+        ("last error", redact(row.last_error) if row.last_error else "none"),
     ]
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from xero_sync.auth.masking import mask_secrets
 from xero_sync.errors import ConfigurationError, TokenStoreError
 
 KEY_ENV = "XERO_SYNC_FERNET_KEY"
@@ -24,8 +25,15 @@ GENERATE_HINT = (
 )
 
 
-class KeyMismatchError(TokenStoreError):
-    """The stored tokens were encrypted with another key; retrying cannot help."""
+REPLACE_FLAG = "--replace-undecryptable"
+
+
+class KeyMismatchError(TokenStoreError, ConfigurationError):
+    """The stored tokens were encrypted with another key; retrying cannot help.
+
+    A configuration error too (the key is a setting), so the DAGs fail at once: a person must
+    restore the key or replace the tokens (``authorize`` with :data:`REPLACE_FLAG`).
+    """
 
     retryable = False
 
@@ -36,6 +44,7 @@ class TokenCipher:
     def __init__(self, keys: str, source: str = KEY_ENV) -> None:
         self.source = source
         parts = [part.strip() for part in keys.split(",") if part.strip()]
+        mask_secrets(keys, *parts)
         try:
             self._fernet = MultiFernet([Fernet(part.encode()) for part in parts])
         except (ValueError, TypeError):
@@ -75,8 +84,9 @@ class TokenCipher:
             raise KeyMismatchError(
                 f"the stored Xero tokens cannot be decrypted with the key from {self.source}: "
                 f"the key changed since they were saved. Restore the previous key (or list it "
-                f"after the new one, comma-separated, in {KEY_ENV}), or re-run the authorize "
-                "command to store new tokens"
+                f"after the new one, comma-separated, in {KEY_ENV}); if it is lost, replace "
+                f"the tokens: python -m xero_sync.auth authorize {REPLACE_FLAG} (README "
+                "runbook: a lost Fernet key)"
             ) from None
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from xero_sync.auth.crypto import TokenCipher
+from xero_sync.auth.crypto import KeyMismatchError, TokenCipher
+from xero_sync.auth.masking import mask_tokens, redact
 from xero_sync.auth.tokens import TokenSet, TokenStatus, utcnow
 from xero_sync.errors import ConfigurationError, TokenStoreError
 
@@ -148,13 +149,27 @@ class TokenStore:
         row = self._read(app_key)
         return None if row is None else status_of(app_key, row)
 
-    def save(self, app_key: str, tokens: TokenSet, *, refreshed: bool = False) -> None:
-        """Store tokens for an app under its lock (the authorize command uses this)."""
-        with self.locked(app_key) as held:
+    def save(self, app_key: str, tokens: TokenSet, *, refreshed: bool = False,
+             replace_undecryptable: bool = False) -> None:
+        """Store tokens for an app under its lock (the authorize command uses this).
+
+        ``replace_undecryptable`` overwrites a row the current key cannot decrypt (its key was
+        lost); without it such a row raises :class:`KeyMismatchError`, as every read does.
+        """
+        with self.locked(app_key, replace_undecryptable=replace_undecryptable) as held:
             held.save(tokens, refreshed=refreshed)
 
+    def readable(self, app_key: str) -> bool:
+        """Whether the app's row, if any, decrypts with the current key (nothing is used)."""
+        try:
+            self.load(app_key)
+        except KeyMismatchError:
+            return False
+        return True
+
     @contextlib.contextmanager
-    def locked(self, app_key: str) -> Iterator[LockedTokens]:
+    def locked(self, app_key: str, *,
+               replace_undecryptable: bool = False) -> Iterator[LockedTokens]:
         """Hold the app's lock; yields its row re-read under the lock, and a way to write it.
 
         Commits when the block ends. If the block raises after writing, the write is still
@@ -166,7 +181,8 @@ class TokenStore:
                 self.prepare_lock(connection, cursor, app_key)
                 self.lock(cursor, app_key)
                 cursor.execute(self.select_sql(locked=True), (app_key,))
-                held = LockedTokens(self, cursor, app_key, _row(cursor.fetchone()))
+                held = LockedTokens(self, cursor, app_key, _row(cursor.fetchone()),
+                                    replace_undecryptable=replace_undecryptable)
             except self.driver_errors() as error:
                 raise self._failure(f"lock the tokens of app {app_key}", error) from error
             try:
@@ -185,8 +201,10 @@ class TokenStore:
         refresh = self.cipher.decrypt(row.refresh_token) if row.refresh_token else None
         expires_at = as_utc(row.expires_at)
         assert expires_at is not None
-        return TokenSet(self.cipher.decrypt(row.access_token), refresh, expires_at,
-                        tuple((row.scopes or "").split()))
+        tokens = TokenSet(self.cipher.decrypt(row.access_token), refresh, expires_at,
+                          tuple((row.scopes or "").split()))
+        mask_tokens(tokens)  # before any use: an error page may echo them
+        return tokens
 
     def _read(self, app_key: str) -> _Row | None:
         with self._connection() as connection:
@@ -225,7 +243,8 @@ class TokenStore:
 
     def _failure(self, action: str, error: BaseException) -> TokenStoreError:
         return TokenStoreError(
-            f"token store {self.description} (table {self.table}): could not {action}: {error}. "
+            f"token store {self.description} (table {self.table}): could not {action}: "
+            f"{redact(str(error))}. "
             "Check that the warehouse connection xero_warehouse is reachable and that the "
             "authorize command has created the table"
         )
@@ -234,13 +253,20 @@ class TokenStore:
 class LockedTokens:
     """One app's row read under its lock; :meth:`save` writes in the same transaction."""
 
-    def __init__(self, store: TokenStore, cursor: Any, app_key: str, row: _Row | None) -> None:
+    def __init__(self, store: TokenStore, cursor: Any, app_key: str, row: _Row | None, *,
+                 replace_undecryptable: bool = False) -> None:
         self._store = store
         self._cursor = cursor
         self._row = row
         self.app_key = app_key
-        self.tokens = store.decrypt(row)
         self.written = False
+        try:
+            self.tokens = store.decrypt(row)
+        except KeyMismatchError:
+            if not replace_undecryptable:
+                raise
+            log.warning("app %s: replacing tokens the current key cannot decrypt", app_key)
+            self.tokens = None
 
     def save(self, tokens: TokenSet, *, refreshed: bool) -> None:
         """Write new tokens; ``refreshed`` counts a refresh, otherwise a new authorization."""
@@ -262,7 +288,7 @@ class LockedTokens:
         store = self._store
         values = (row.access_token, row.refresh_token, row.expires_at, row.scopes,
                   store.to_db_time(store.clock()), row.refreshed_at, row.refresh_count or 0,
-                  message[:2000])
+                  redact(message)[:2000])
         self._write(values)
 
     def _write(self, values: tuple[Any, ...]) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 import requests
 
-from xero_sync.auth.masking import mask_tokens
+from xero_sync.auth.masking import mask_secrets, mask_tokens, redact
 from xero_sync.auth.tokens import TokenSet, utcnow
 from xero_sync.errors import (
     ConfigurationError,
@@ -56,6 +56,7 @@ class OAuthClient:
                  clock: Callable[[], datetime] = utcnow) -> None:
         self.settings = settings
         self.conn_id = conn_id
+        mask_secrets(settings.client_secret)
         self.session = session or requests.Session()
         self.timeout = timeout
         self.clock = clock
@@ -63,6 +64,7 @@ class OAuthClient:
     def exchange_code(self, code: str, redirect_uri: str,
                       code_verifier: str | None = None) -> TokenSet:
         """Trade the code from the consent redirect for the first token pair."""
+        mask_secrets(code, code_verifier)
         form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
         if code_verifier:
             form["code_verifier"] = code_verifier
@@ -76,6 +78,7 @@ class OAuthClient:
 
     def refresh(self, refresh_token: str) -> TokenSet:
         """A new pair for the refresh token; the old refresh token is spent (rotation)."""
+        mask_secrets(refresh_token)
         return self._post({"grant_type": "refresh_token", "refresh_token": refresh_token})
 
     def client_credentials(self) -> TokenSet:
@@ -92,7 +95,8 @@ class OAuthClient:
         except requests.RequestException as error:
             raise XeroUnavailable(f"GET {url} failed: {type(error).__name__}") from None
         if reply.status_code != 200:
-            raise XeroApiError(f"GET {url} answered {reply.status_code}: {reply.text[:200]}",
+            raise XeroApiError(f"GET {url} answered {reply.status_code}: "
+                               f"{redact(reply.text)[:200]}",
                                reply.status_code)
         listed = reply.json()
         return [dict(item) for item in listed]
@@ -159,7 +163,8 @@ class OAuthClient:
                 "(client_credentials only for Custom Connections) and extra.scopes"
             )
         return XeroApiError(
-            f"the Xero token endpoint answered {reply.status_code} {error or reply.text[:200]!r}",
+            f"the Xero token endpoint answered {reply.status_code} "
+            f"{redact(error or reply.text)[:200]!r}",
             reply.status_code,
         )
 

@@ -8,7 +8,7 @@ SQL Server connections start a transaction implicitly and are committed by the c
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -21,14 +21,20 @@ _SCHEMES = {"sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres"
 
 @dataclass(frozen=True)
 class WarehouseTarget:
-    """Where the warehouse is: a dialect and what its driver needs."""
+    """Where the warehouse is: a dialect and what its driver needs (``repr`` hides the password)."""
 
     dialect: str
     database: str
     host: str | None = None
     port: int | None = None
     user: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        from xero_sync.auth.masking import mask_secrets  # not at the top: xero_sync.auth
+        # imports this module
+
+        mask_secrets(self.password)  # redacted from every stored or logged error from now on
 
     def describe(self) -> str:
         """A log-safe description (never the password)."""
