@@ -87,6 +87,9 @@ def check_inner(argv: list[str]) -> None:
     if argv[:3] == ["python", "-m", "xero_sync.auth"]:
         build_parser().parse_args(argv[3:])
         return
+    if argv[:3] == ["python", "/opt/xero-sync/docker/compose_setup.py", "authorize"]:
+        build_parser().parse_args(argv[2:])  # xero-authorize's own command, with options
+        return
     assert argv[0] == "airflow", argv
     from airflow.cli import cli_parser
 
