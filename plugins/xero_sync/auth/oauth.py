@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypeGuard
 
-from xero_sync.auth.masking import mask_tokens
+from xero_sync.auth.masking import mask_tokens, redact
 from xero_sync.auth.store_base import LockedTokens, TokenStore
 from xero_sync.auth.token_endpoint import (
     DEFAULT_CONN_ID,
@@ -151,7 +151,7 @@ class TokenManager:
                         "stays usable for 30 minutes after a lost answer: retry the task"
                     ) from None
                 log.warning("app %s: %s (attempt %d of %d); retrying the same grant in %.1f s",
-                            self.app_key, error, attempt, attempts, delay)
+                            self.app_key, redact(str(error)), attempt, attempts, delay)
                 self.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 

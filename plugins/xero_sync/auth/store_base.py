@@ -239,7 +239,7 @@ class TokenStore:
             if not quiet:
                 raise self._failure("commit the tokens", error) from error
             log.error("token store %s: could not commit while failing: %s", self.description,
-                      error)
+                      redact(str(error)))
 
     def _failure(self, action: str, error: BaseException) -> TokenStoreError:
         return TokenStoreError(
