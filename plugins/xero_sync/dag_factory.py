@@ -13,6 +13,7 @@ validator's message in its docs and fails at once, with that message, whenever i
 from __future__ import annotations
 
 import copy
+import itertools
 import logging
 import re
 from datetime import datetime, timedelta
@@ -75,12 +76,12 @@ def build_dags(directory: Path | str) -> list[DAG]:
 
 def _broken_dag_id(item: BrokenMapping, taken: set[str]) -> str:
     """``xero__<stem>``: the id the object's DAG has when the file is good (its name is the
-    stem); ``xero__<file name>`` when that is taken (``invoices.yml`` beside ``invoices.yaml``)."""
-    for label in (item.path.stem, item.path.name):
-        dag_id = "xero__" + re.sub(r"[^A-Za-z0-9_.-]", "_", label)
-        if dag_id not in taken:
-            return dag_id
-    raise AssertionError(f"two files named {item.path.name}")  # pragma: no cover
+    stem); ``xero__<file name>`` when that is taken (``invoices.yml`` beside ``invoices.yaml``);
+    never an id already taken, which would fail the whole DAG file."""
+    stem, name = (f"xero__{re.sub(r'[^A-Za-z0-9_.-]', '_', label)}"
+                  for label in (item.path.stem, item.path.name))
+    candidates = itertools.chain((stem, name), (f"{name}_{n}" for n in itertools.count(2)))
+    return next(dag_id for dag_id in candidates if dag_id not in taken)
 
 
 def assets_for(mapping: ObjectMapping) -> list[Asset]:
