@@ -42,6 +42,20 @@ def invoices(_organisation: dict[str, list[dict[str, Any]]]) -> list[dict[str, A
     return sorted(records, key=lambda r: (r["UpdatedDateUTC"], r["InvoiceID"]))
 
 
+@pytest.fixture(scope="session")
+def journals_mapping() -> ObjectMapping:
+    """include/mappings/journals.yaml."""
+    return load_mapping(ROOT / "include" / "mappings" / "journals.yaml")
+
+
+@pytest.fixture
+def journals(_organisation: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The sandbox organisation's journals (over a hundred), a fresh copy, in number order."""
+    records = copy.deepcopy(_organisation["Journals"])
+    assert len(records) > 110
+    return sorted(records, key=lambda r: r["JournalNumber"])
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def scratch(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Scratch]:
     """An empty warehouse on each dialect."""
