@@ -44,7 +44,7 @@ _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.Ch
 PREVIEW_BYTES = 200  # of a malformed body, in its error
 _TOKEN_SHAPED = re.compile(
     r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*"  # a JWT (Xero's access and id tokens)
-    r"|(?i:bearer)\s+\S+"
+    r"|(?i:bearer)\s+[\w.~+/=-]+"
     r"|(?i:(?:access|refresh|id)_token|client_secret)[\"']?\s*[:=]\s*[\"']?[^\"'&\s,}]+")
 
 
