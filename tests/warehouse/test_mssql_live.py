@@ -7,7 +7,8 @@ Skipped unless ``XERO_SYNC_TEST_MSSQL`` holds a connection URI, e.g.::
 
 Each test gets a scratch schema (``xero_wh_test_<hex>``), dropped with its tables afterwards.
 The tests are the same functions as in ``test_load``, ``test_values``, ``test_tables``,
-``test_failures`` and ``test_hostile_records``; only the ``scratch`` fixture differs.
+``test_failures``, ``test_hostile_records``, ``test_child_keys`` and ``test_spec_examples``;
+only the ``scratch`` fixture differs.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from collections.abc import Iterator
 import pytest
 
 from tests.warehouse import (
+    test_child_keys,
     test_failures,
     test_hostile_records,
     test_load,
+    test_spec_examples,
     test_tables,
     test_values,
 )
@@ -110,3 +113,9 @@ test_journals_without_a_whole_number_are_quarantined_and_the_offset_moves_past_t
     .test_journals_without_a_whole_number_are_quarantined_and_the_offset_moves_past_the_rest)
 test_the_newest_copy_of_a_record_wins_within_a_batch = (
     test_hostile_records.test_the_newest_copy_of_a_record_wins_within_a_batch)
+test_children_without_ids_are_keyed_by_position = (
+    test_child_keys.test_children_without_ids_are_keyed_by_position)
+test_tables_keyed_by_child_ids_are_rebuilt_from_raw_json = (
+    test_child_keys.test_tables_keyed_by_child_ids_are_rebuilt_from_raw_json)
+test_every_example_record_lands_children_without_ids_too = (
+    test_spec_examples.test_every_example_record_lands_children_without_ids_too)
