@@ -309,12 +309,14 @@ def _kind(value: Any) -> str:
 def _malformed(response: requests.Response, call: _Call, problem: str, *,
                transient: bool) -> MalformedResponse:
     content_type = response.headers.get("Content-Type") or "(none)"
-    start = (response.content or b"")[:PREVIEW_BYTES].decode("utf-8", "replace")
+    # Redacted before it is cut: a token cut in half would no longer look like one.
+    head = (response.content or b"")[:PREVIEW_BYTES * 40].decode("utf-8", "replace")
+    start = redact(head, call.token)[:PREVIEW_BYTES]
     organisation = call.tenant_id or "(none: the connections list)"
     return MalformedResponse(
         f"Xero answered {call.endpoint} for organisation {organisation} with HTTP "
         f"{response.status_code}, Content-Type {content_type!r}: {problem}. The body begins "
-        f"{redact(start, call.token)!r}.", transient=transient)
+        f"{start!r}.", transient=transient)
 
 
 def redact(text: str, *secrets: str) -> str:

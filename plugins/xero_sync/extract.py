@@ -196,8 +196,9 @@ def _keyset(client: XeroClient, spec: ExtractSpec, tenant_id: str, since: dateti
             count = _page_count(response)
         fresh = [r for r in records if _identity(r, spec) not in previous]
         if number > 1 and records and not fresh:
-            raise _stalled(spec, tenant_id, f"page {number} of the window from {window} held "
-                           f"only records of page {number - 1} (`page` ignored?)", calls)
+            start = "the start" if window is None else f"{window:%Y-%m-%dT%H:%M:%S}Z"
+            raise _stalled(spec, tenant_id, f"page {number} of the records changed since {start} "
+                           f"held only records of page {number - 1} (`page` ignored?)", calls)
         watermark = _max_updated(records, spec, watermark)
         # The first window's page count; a moved window can need a call more (shown as "?").
         yield Page(fresh, calls, count if count is None or calls <= count else None,
@@ -247,8 +248,8 @@ def _filtered(pages: Iterator[Page], spec: ExtractSpec, since: datetime) -> Iter
 
 def _check_window(records: list[Any], spec: ExtractSpec, tenant_id: str,
                   window: datetime | None, calls: int) -> None:
-    """A full page every record of which changed before the If-Modified-Since asked for: the
-    server ignored it, and keyset paging would re-read from the start at every window."""
+    """A page every record of which changed before the If-Modified-Since asked for: the server
+    ignored it, and keyset paging would re-read from the start at every window."""
     if window is None:
         return
     floor = window.replace(microsecond=0)
@@ -277,10 +278,10 @@ def _stalled(spec: ExtractSpec, tenant_id: str, what: str, calls: int) -> Paging
     endpoint = f"{API_BASES.get(spec.api, spec.api)}/{spec.resource}"
     return PagingStalled(
         f"{spec.name}: Xero's {endpoint} for organisation {tenant_id} repeated itself: {what}. "
-        f"Stopped after {calls} call(s) rather than spend the day's call limit; what was read "
-        "before is kept and the watermark covers only that. If it persists, a proxy or Xero "
-        "ignores the paging parameters for this endpoint: check the mapping's paging and "
-        "strategy, and Xero's status page.")
+        f"Stopped after {calls} call(s) rather than spend the day's call limit. Nothing is "
+        "marked deleted and the watermark covers only what was loaded, so the next run reads "
+        "on from there. If it persists, a proxy or Xero ignores the paging parameters of this "
+        "endpoint: check the mapping's paging and strategy, and Xero's status page.")
 
 
 def _updated(record: Any, spec: ExtractSpec) -> datetime | None:

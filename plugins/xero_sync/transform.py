@@ -118,7 +118,7 @@ def raw_json(record: Any) -> str:
 
 
 def _escape_surrogates(text: str) -> str:
-    if not _SURROGATE.search(text):
+    if text.isascii() or not _SURROGATE.search(text):
         return text
     return _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
@@ -225,7 +225,7 @@ def _string(value: Any, column: Column) -> str:
         # PostgreSQL text cannot hold it, and SQL Server's C clients end strings at it; one
         # rule for every warehouse keeps them equal. _raw_json keeps it, escaped.
         raise ValueRefused("contains U+0000 (NUL), which the warehouse cannot store exactly")
-    lone = _SURROGATE.search(text)
+    lone = None if text.isascii() else _SURROGATE.search(text)
     if lone:
         # Half an emoji (a text cut between the two UTF-16 units of one character): no UTF-8
         # or UTF-16 column can hold it. _raw_json keeps it, escaped.

@@ -300,11 +300,11 @@ class SqlWarehouse(Warehouse):
         is widened, any other type change refused. A ``derived`` table (a child table, which
         the refill fills from its parents' ``_raw_json``) whose key changed is created again."""
         existing = self._existing_columns(cursor, spec.name)
-        if existing and derived and set(self._existing_key(cursor, spec.name)) != set(spec.key):
+        stored_key = self._existing_key(cursor, spec.name) if existing and derived else None
+        if stored_key is not None and set(stored_key) != set(spec.key):
             log.warning("%s is keyed by (%s); %s keys it by (%s): dropping it to create it "
-                        "again and fill it from the parents' _raw_json",
-                        self.table(spec.name), ", ".join(self._existing_key(cursor, spec.name)),
-                        origin, ", ".join(spec.key))
+                        "again and fill it from the parents' _raw_json", self.table(spec.name),
+                        ", ".join(stored_key), origin, ", ".join(spec.key))
             cursor.execute(drop_table(self.sql, self.schema, spec.name))
             existing = {}
         if not existing:
