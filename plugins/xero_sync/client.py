@@ -11,21 +11,29 @@ What Xero says (xero-api.md section 5) and what we do about it (design decision 
 * 5 calls in flight per organisation: this client never has more than one.
 * 5xx answers and dropped connections are retried with exponential backoff, a bounded number
   of times; a 401 ``TokenExpired`` forces one token refresh and one retry.
+* A 200 whose body is not the JSON promised (empty, cut short, an HTML maintenance or gateway
+  page, JSON without the collection asked for) is a ``MalformedResponse`` naming the endpoint,
+  organisation, status, content type and the first bytes of the body (tokens redacted). The
+  kinds a glitch explains are retried with the same backoff; XML (the Accept header was not
+  honoured) fails at once. It is never read as an empty answer.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
+from urllib.parse import urlencode
 
 import requests
 
-from xero_sync.errors import DayLimitReached, XeroApiError, XeroUnavailable
+from xero_sync.errors import DayLimitReached, MalformedResponse, XeroApiError, XeroUnavailable
 from xero_sync.settings import XeroSettings
 
 log = logging.getLogger(__name__)
@@ -33,6 +41,11 @@ log = logging.getLogger(__name__)
 USER_AGENT = "xero-sync/0.1 (+https://github.com/xero-sync/xero-sync)"
 API_BASES = {"accounting": "/api.xro/2.0", "payroll_au": "/payroll.xro/1.0"}
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+PREVIEW_BYTES = 200  # of a malformed body, in its error
+_TOKEN_SHAPED = re.compile(
+    r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*"  # a JWT (Xero's access and id tokens)
+    r"|(?i:bearer)\s+[\w.~+/=-]+"
+    r"|(?i:(?:access|refresh|id)_token|client_secret)[\"']?\s*[:=]\s*[\"']?[^\"'&\s,}]+")
 
 
 class AccessTokens(Protocol):
@@ -109,24 +122,36 @@ class XeroClient:
 
     def connections(self) -> list[dict[str, Any]]:
         """``GET /connections``: the organisations this app may read."""
-        body = self._get(f"{self.settings.api_url}/connections", None, {}, None).body
+        body = self._get(f"{self.settings.api_url}/connections", None, {}, None, _LIST).body
         return list(body)
 
     def get(self, resource: str, tenant_id: str, params: Mapping[str, Any] | None = None,
-            modified_since: datetime | None = None, api: str = "accounting") -> ApiResponse:
-        """GET ``/api.xro/2.0/<resource>`` (or another API family) for one organisation."""
+            modified_since: datetime | None = None, api: str = "accounting",
+            collection: str | None = None) -> ApiResponse:
+        """GET ``/api.xro/2.0/<resource>`` (or another API family) for one organisation.
+
+        The body must be a JSON object, holding a list under ``collection`` when given:
+        anything else is a ``MalformedResponse``, never an empty answer."""
         url = f"{self.settings.api_url}{API_BASES[api]}/{resource}"
-        return self._get(url, tenant_id, dict(params or {}), modified_since)
+        return self._get(url, tenant_id, dict(params or {}), modified_since, collection)
 
     def _get(self, url: str, tenant_id: str | None, params: dict[str, Any],
-             modified_since: datetime | None) -> ApiResponse:
+             modified_since: datetime | None, expected: str | None) -> ApiResponse:
         attempt = waits = 0
         refreshed = False
         while True:
             token = self.tokens.access_token()
             response = self._send(url, tenant_id, params, modified_since, token)
             if response is not None and response.status_code == 200:
-                return self._success(response, url)
+                try:
+                    return self._success(response, _Call(url, tenant_id, params, expected,
+                                                         token))
+                except MalformedResponse as malformed:
+                    if not malformed.transient:
+                        raise
+                    attempt += 1
+                    self._back_off(response, url, attempt, malformed)
+                    continue
             if not refreshed and _token_rejected(response):
                 self.tokens.force_refresh(token)
                 refreshed = True
@@ -158,13 +183,11 @@ class XeroClient:
                         url)
             return None
 
-    def _success(self, response: requests.Response, url: str) -> ApiResponse:
-        content_type = response.headers.get("Content-Type", "")
-        if "json" not in content_type:
-            raise XeroApiError(f"Xero answered {url} with {content_type!r}, not JSON", 200)
+    def _success(self, response: requests.Response, call: _Call) -> ApiResponse:
+        body = _parsed(response, call)
         limits = Limits.from_headers(response.headers)
         self._pace(limits)
-        return ApiResponse(response.json(), limits)
+        return ApiResponse(body, limits)
 
     def _pace(self, limits: Limits) -> None:
         """Slow down as the minute budget runs out, so Xero does not have to refuse us."""
@@ -196,8 +219,17 @@ class XeroClient:
                  tenant_id, retry_after)
         self._sleep(retry_after)
 
-    def _back_off(self, response: requests.Response | None, url: str, attempt: int) -> None:
+    def _back_off(self, response: requests.Response | None, url: str, attempt: int,
+                  malformed: MalformedResponse | None = None) -> None:
         what = "no answer" if response is None else f"HTTP {response.status_code}"
+        if malformed is not None:
+            what = f"a malformed body ({malformed})"
+            if attempt >= self.policy.max_attempts:
+                raise MalformedResponse(
+                    f"{malformed} It came {attempt} times in a row, with backoff between: "
+                    "Xero may be in maintenance (https://status.developer.xero.com). Nothing "
+                    "was read as empty or marked deleted; the next run reads again from the "
+                    "watermark.") from malformed
         if attempt >= self.policy.max_attempts:
             raise XeroUnavailable(f"Xero gave {what} for {url} {attempt} times; giving up")
         delay = min(self.policy.backoff_max, self.policy.backoff_base * 2 ** (attempt - 1))
@@ -209,6 +241,90 @@ class XeroClient:
     def _sleep(self, seconds: float) -> None:
         self.counter.slept_seconds += seconds
         self.sleep(seconds)
+
+
+_LIST = "[]"  # the body expected of /connections: a JSON list, not an object
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One request, as a malformed answer's error names it."""
+
+    url: str
+    tenant_id: str | None
+    params: Mapping[str, Any]
+    expected: str | None  # the collection the object must hold, _LIST, or None: any object
+    token: str  # redacted from what the error quotes
+
+    @property
+    def endpoint(self) -> str:
+        query = urlencode(dict(self.params))
+        return f"GET {self.url}{'?' + query if query else ''}"
+
+
+def _parsed(response: requests.Response, call: _Call) -> Any:
+    """The JSON body, checked to have the shape asked for; else a MalformedResponse."""
+    content_type = response.headers.get("Content-Type", "")
+    content = response.content or b""
+    if "xml" in content_type.lower():
+        raise _malformed(response, call, "XML: the Accept: application/json header was not "
+                         "honoured (a proxy between here and Xero may drop it)", transient=False)
+    if not content.strip():
+        raise _malformed(response, call, "an empty body", transient=True)
+    if "json" not in content_type.lower():
+        kind = "an HTML page" if "html" in content_type.lower() else "a body that is not JSON"
+        raise _malformed(response, call, f"{kind} (a maintenance or gateway page)",
+                         transient=content_type.lower().startswith("text/") or not content_type)
+    try:
+        body = json.loads(content)
+    except ValueError as error:
+        raise _malformed(response, call, f"a body that is not valid JSON ({error}): cut short, "
+                         "or a gateway's page labelled as JSON", transient=True) from None
+    problem = _shape_problem(body, call.expected)
+    if problem:
+        raise _malformed(response, call, problem, transient=True)
+    return body
+
+
+def _shape_problem(body: Any, expected: str | None) -> str | None:
+    """What is wrong with a parsed body's envelope, or None."""
+    if expected == _LIST:
+        return None if isinstance(body, list) else f"a JSON {_kind(body)} where a list was expected"
+    if not isinstance(body, dict):
+        return f"a JSON {_kind(body)} where an object was expected"
+    if expected is None:
+        return None
+    if expected not in body:
+        return f"a JSON object without the {expected!r} collection"
+    if not isinstance(body[expected], list):
+        return f"a JSON object whose {expected!r} is {_kind(body[expected])}, not a list"
+    return None
+
+
+def _kind(value: Any) -> str:
+    return {dict: "object", list: "list", str: "string", bool: "boolean",
+            type(None): "null"}.get(type(value), "number")
+
+
+def _malformed(response: requests.Response, call: _Call, problem: str, *,
+               transient: bool) -> MalformedResponse:
+    content_type = response.headers.get("Content-Type") or "(none)"
+    # Redacted before it is cut: a token cut in half would no longer look like one.
+    head = (response.content or b"")[:PREVIEW_BYTES * 40].decode("utf-8", "replace")
+    start = redact(head, call.token)[:PREVIEW_BYTES]
+    organisation = call.tenant_id or "(none: the connections list)"
+    return MalformedResponse(
+        f"Xero answered {call.endpoint} for organisation {organisation} with HTTP "
+        f"{response.status_code}, Content-Type {content_type!r}: {problem}. The body begins "
+        f"{start!r}.", transient=transient)
+
+
+def redact(text: str, *secrets: str) -> str:
+    """``text`` without the given secrets or anything shaped like a token or credential."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return _TOKEN_SHAPED.sub("***", text)
 
 
 def format_if_modified_since(moment: datetime) -> str:

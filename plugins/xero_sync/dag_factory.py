@@ -18,14 +18,23 @@ import logging
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, task
-from airflow.sdk.definitions.retry_policy import ExceptionRetryPolicy, RetryAction, RetryRule
+from airflow.sdk.definitions.retry_policy import (
+    ExceptionRetryPolicy,
+    RetryAction,
+    RetryDecision,
+    RetryRule,
+)
 
+from xero_sync.errors import not_retryable
 from xero_sync.mapping import BrokenMapping, MappingError, ObjectMapping, load_mapping_files
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from airflow.sdk.definitions.context import Context
 
 POOL = "xero_api"
 POOL_SLOTS = 5  # Xero allows 5 calls in flight per organisation
@@ -35,16 +44,36 @@ WAREHOUSE_SCHEMA = "xero"
 # failed runs (and alerts) under its own id until the file is fixed.
 BROKEN_SCHEDULE = "0 * * * *"
 
-# Retries are for infrastructure (a database restarting, Xero unavailable for longer than the
-# client's own bounded retries). What a person must fix fails at once, with the fix in the log.
-RETRY_POLICY = ExceptionRetryPolicy(rules=[
-    RetryRule(exception=["xero_sync.errors.ConfigurationError",
-                         "xero_sync.errors.ReauthorizationRequired",
-                         "xero_sync.errors.DayLimitReached",
-                         "xero_sync.errors.XeroApiError"],
-              action=RetryAction.FAIL,
-              reason="needs a person (see the error message for what to do)"),
-])
+
+class RetryableAttributePolicy(ExceptionRetryPolicy):
+    """Fails at once on every error class whose ``retryable`` is False (``errors.py`` is the
+    one source of truth); anything else gets the task's retries.
+
+    Retries are for infrastructure (a database restarting, Xero unavailable for longer than
+    the client's own bounded retries). What a person must fix fails at once, with the fix in
+    the log. The rule lists the classes exactly (``match_subclasses=False``: a retryable
+    subclass of a class that is not stays retryable, and the reverse), and is derived again
+    when a task fails: error classes of modules the DAG file does not import (the token
+    store's, for one) are loaded by then. Airflow stores only that a policy exists; the worker
+    evaluates this object from the parsed DAG file."""
+
+    def __init__(self) -> None:
+        super().__init__(rules=_fail_rules())
+
+    def evaluate(self, exception: BaseException, try_number: int, max_tries: int,
+                 context: Context | None = None) -> RetryDecision:
+        """The decision, by the error classes loaded now."""
+        self.rules = _fail_rules()
+        return super().evaluate(exception, try_number, max_tries, context)
+
+
+def _fail_rules() -> list[RetryRule]:
+    return [RetryRule(exception=list(not_retryable()), action=RetryAction.FAIL,
+                      match_subclasses=False,
+                      reason="retrying cannot fix this (see the error message for what to do)")]
+
+
+RETRY_POLICY = RetryableAttributePolicy()
 
 PARAMS = {
     "full_refresh": Param(

@@ -19,7 +19,8 @@ The rule (see xero-api.md section 3):
 * ISO-8601 text without a zone is UTC; with a zone, a timestamp is converted to UTC and a
   date-only field keeps the calendar date as written.
 * ``None`` and the empty string are "no value". Anything else that is not a date raises
-  ``ValueError`` naming the value, so bad data is never silently stored as NULL.
+  ``ValueError`` naming the value, so bad data is never silently stored as NULL; so does a
+  date outside years 1 to 9999 (``/Date(99999999999999999999)/``), which no column holds.
 """
 
 from __future__ import annotations
@@ -37,6 +38,13 @@ def parse_xero_datetime(value: str | None, *, date_only: bool = False) -> dateti
     """A Xero date value as a UTC ``datetime`` (timestamps) or a ``date`` (date-only fields)."""
     if value is None or value == "":
         return None
+    try:
+        return _parse(value, date_only)
+    except OverflowError:
+        raise ValueError(f"outside the years 1 to 9999: {value!r}") from None
+
+
+def _parse(value: str, date_only: bool) -> datetime | date:
     match = _MS_DATE.match(value.strip())
     if match:
         instant = _EPOCH + timedelta(milliseconds=int(match["ms"]))

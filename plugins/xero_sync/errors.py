@@ -55,3 +55,35 @@ class TokenStoreError(XeroSyncError):
     """The token store could not be read or written (database down, wrong key)."""
 
     retryable = True
+
+
+class MalformedResponse(XeroSyncError):
+    """Xero answered 200 with a body that is not what the API promises: empty, cut short, an
+    HTML page, or JSON without the expected collection. It is never read as "no records" (a
+    full snapshot would then mark every row deleted).
+
+    ``transient`` bodies (a glitch explains them) are retried by the client with its backoff;
+    what reaches the task has been retried already, so the task fails at once and the next
+    scheduled run reads again from the watermark."""
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+class PagingStalled(XeroSyncError):
+    """Xero answered the next page with what was already read (it ignored ``page``,
+    ``offset`` or If-Modified-Since), so reading on would spend the day's calls for nothing."""
+
+
+def not_retryable() -> list[type[XeroSyncError]]:
+    """Every error class loaded so far whose ``retryable`` is False (the DAGs' retry policy
+    fails these at once), wherever it is defined: subclasses are found, not listed."""
+    found: set[type[XeroSyncError]] = set()
+    pending: list[type[XeroSyncError]] = [XeroSyncError]
+    while pending:
+        error = pending.pop()
+        if not error.retryable:
+            found.add(error)
+        pending.extend(error.__subclasses__())
+    return sorted(found, key=lambda error: f"{error.__module__}.{error.__qualname__}")

@@ -22,20 +22,33 @@ keeps the boundary second is not documented) re-reads only that last second or t
 records read twice are dropped here by id and timestamp. When a whole page lies within that
 window (a bulk import stamping a thousand records in one second), the next page number of the
 same window is read instead, so the paging always advances.
+
+Why every loop checks that it advances. A server (or a proxy in front of it) that ignores
+``page``, ``offset`` or If-Modified-Since answers every request with the same records: read
+naively, that is an endless loop, or one that spends the organisation's day of calls. So a
+page whose records were all on the page before it (at the same window), a keyset page whose
+every record changed before the window asked for, and a journals batch that does not move the
+offset past the last one all raise ``PagingStalled`` naming the endpoint, the organisation
+and what repeated; page-number paging also stops at Xero's ``pagination.pageCount``.
+
+Bad records do not stop a page: an item that is not an object, or whose change time or
+JournalNumber cannot be read, is passed on for the transform to quarantine and never moves
+the watermark or the offset.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from xero_sync.client import Limits, XeroClient
+from xero_sync.client import API_BASES, ApiResponse, Limits, XeroClient
 from xero_sync.dates import parse_xero_datetime
-from xero_sync.errors import ConfigurationError
-from xero_sync.mapping import STRATEGIES
+from xero_sync.errors import ConfigurationError, PagingStalled
+from xero_sync.mapping import JOURNAL_NUMBER, STRATEGIES, journal_number
 
 log = logging.getLogger(__name__)
 
@@ -110,10 +123,26 @@ def extract(client: XeroClient, spec: ExtractSpec, tenant_id: str,
         yield page
 
 
+def _get(client: XeroClient, spec: ExtractSpec, tenant_id: str, params: Mapping[str, str],
+         since: datetime | None) -> ApiResponse:
+    """One request; the client checks that the body holds the collection as a list."""
+    return client.get(spec.resource, tenant_id, params, since, spec.api, spec.collection)
+
+
+def _records(response: ApiResponse, spec: ExtractSpec) -> list[Any]:
+    return list(response.body[spec.collection])
+
+
+def _page_count(response: ApiResponse) -> int | None:
+    pagination = response.body.get("pagination")
+    count = pagination.get("pageCount") if isinstance(pagination, dict) else None
+    return count if isinstance(count, int) and not isinstance(count, bool) else None
+
+
 def _single(client: XeroClient, spec: ExtractSpec, tenant_id: str,
             since: datetime | None) -> Iterator[Page]:
-    response = client.get(spec.resource, tenant_id, spec.params, since, spec.api)
-    records = list(response.body.get(spec.collection, []))
+    response = _get(client, spec, tenant_id, spec.params, since)
+    records = _records(response, spec)
     yield Page(records, 1, 1, response.limits, _max_updated(records, spec, None))
 
 
@@ -123,15 +152,20 @@ def _paged(client: XeroClient, spec: ExtractSpec, tenant_id: str, since: datetim
     size, params = _page_request(spec, page_size)
     number = 1
     watermark: Watermark = None
+    previous: set[Any] = set()
     while True:
-        response = client.get(spec.resource, tenant_id, {**params, "page": str(number)}, since,
-                              spec.api)
-        records = list(response.body.get(spec.collection, []))
-        count = (response.body.get("pagination") or {}).get("pageCount")
+        response = _get(client, spec, tenant_id, {**params, "page": str(number)}, since)
+        records = _records(response, spec)
+        seen = _identities(records, spec)
+        if number > 1 and records and seen <= previous:
+            raise _stalled(spec, tenant_id, f"page {number} held only records of page "
+                           f"{number - 1} (`page` ignored?)", number)
+        count = _page_count(response)
         watermark = _max_updated(records, spec, watermark)
         yield Page(records, number, count, response.limits, watermark)
         if len(records) < size or (count is not None and number >= count):
             return
+        previous = seen
         number += 1
 
 
@@ -152,23 +186,26 @@ def _keyset(client: XeroClient, spec: ExtractSpec, tenant_id: str, since: dateti
     number, calls = 1, 0
     count: int | None = None
     watermark: Watermark = None
-    previous: dict[Any, Any] = {}  # id -> UpdatedDateUTC of the last page's records
+    previous: set[Any] = set()  # (id, UpdatedDateUTC) of the last page's records
     while True:
-        response = client.get(spec.resource, tenant_id, {**params, "page": str(number)}, window,
-                              spec.api)
+        response = _get(client, spec, tenant_id, {**params, "page": str(number)}, window)
         calls += 1
-        records = list(response.body.get(spec.collection, []))
+        records = _records(response, spec)
+        _check_window(records, spec, tenant_id, window, calls)
         if count is None:  # the first window's page count: the progress the log shows
-            count = (response.body.get("pagination") or {}).get("pageCount")
-        fresh = [r for r in records if r.get(spec.id_field) not in previous
-                 or previous[r.get(spec.id_field)] != r.get(spec.updated_field)]
+            count = _page_count(response)
+        fresh = [r for r in records if _identity(r, spec) not in previous]
+        if number > 1 and records and not fresh:
+            start = "the start" if window is None else f"{window:%Y-%m-%dT%H:%M:%S}Z"
+            raise _stalled(spec, tenant_id, f"page {number} of the records changed since {start} "
+                           f"held only records of page {number - 1} (`page` ignored?)", calls)
         watermark = _max_updated(records, spec, watermark)
         # The first window's page count; a moved window can need a call more (shown as "?").
         yield Page(fresh, calls, count if count is None or calls <= count else None,
                    response.limits, watermark)
         if len(records) < size:
             return
-        previous = {r.get(spec.id_field): r.get(spec.updated_field) for r in records}
+        previous = _identities(records, spec)
         newest = _max_updated(records, spec, None)
         moved = (None if not isinstance(newest, datetime) else
                  newest.replace(microsecond=0) - timedelta(seconds=1))
@@ -180,16 +217,23 @@ def _keyset(client: XeroClient, spec: ExtractSpec, tenant_id: str, since: dateti
 
 def _journals(client: XeroClient, spec: ExtractSpec, tenant_id: str, since: datetime | None,
               offset: int) -> Iterator[Page]:
-    """JournalNumber greater than ``offset``, 100 a call, until a short batch."""
+    """JournalNumber greater than ``offset``, 100 a call, until a short batch. A journal
+    without a whole JournalNumber does not move the offset (the transform quarantines it)."""
     number = 1
     while True:
         params = {**spec.params, "offset": str(offset)}
-        response = client.get(spec.resource, tenant_id, params, since, spec.api)
-        records = list(response.body.get(spec.collection, []))
-        if records:
-            offset = max(int(r["JournalNumber"]) for r in records)
+        response = _get(client, spec, tenant_id, params, since)
+        records = _records(response, spec)
+        highest = max((n for n in map(journal_number, records) if n is not None), default=None)
+        full = len(records) >= JOURNALS_PER_CALL
+        if full and (highest is None or highest <= offset):
+            raise _stalled(spec, tenant_id, f"a full batch for offset {offset} held no "
+                           f"{JOURNAL_NUMBER} above it (highest: {highest}; `offset` ignored?)",
+                           number)
+        if highest is not None and highest > offset:
+            offset = highest
         yield Page(records, number, None, response.limits, offset)
-        if len(records) < JOURNALS_PER_CALL:
+        if not full:
             return
         number += 1
 
@@ -202,18 +246,62 @@ def _filtered(pages: Iterator[Page], spec: ExtractSpec, since: datetime) -> Iter
         yield Page(kept, page.number, page.count, page.limits, page.high_watermark)
 
 
-def _updated(record: Mapping[str, Any], spec: ExtractSpec) -> datetime | None:
-    value = record.get(spec.updated_field) if spec.updated_field else None
-    parsed = parse_xero_datetime(value) if isinstance(value, str) else None
+def _check_window(records: list[Any], spec: ExtractSpec, tenant_id: str,
+                  window: datetime | None, calls: int) -> None:
+    """A page every record of which changed before the If-Modified-Since asked for: the server
+    ignored it, and keyset paging would re-read from the start at every window."""
+    if window is None:
+        return
+    floor = window.replace(microsecond=0)
+    moments = [m for m in (_updated(r, spec) for r in records) if m is not None]
+    if moments and all(m < floor for m in moments):
+        raise _stalled(spec, tenant_id, f"every record of page {calls} changed before the "
+                       f"If-Modified-Since asked for ({floor:%Y-%m-%dT%H:%M:%S}Z; newest "
+                       f"{max(moments):%Y-%m-%dT%H:%M:%S}Z): If-Modified-Since ignored? If "
+                       "this endpoint ignores it, use strategy client_filtered", calls)
+
+
+def _identity(record: Any, spec: ExtractSpec) -> Any:
+    """What tells copies of a record apart: its id and change time (the whole record when
+    the spec names no id, or the item is not an object)."""
+    if isinstance(record, dict) and spec.id_field is not None:
+        updated = record.get(spec.updated_field) if spec.updated_field else None
+        return (str(record.get(spec.id_field)), str(updated))
+    return json.dumps(record, sort_keys=True, default=str)
+
+
+def _identities(records: list[Any], spec: ExtractSpec) -> set[Any]:
+    return {_identity(record, spec) for record in records}
+
+
+def _stalled(spec: ExtractSpec, tenant_id: str, what: str, calls: int) -> PagingStalled:
+    endpoint = f"{API_BASES.get(spec.api, spec.api)}/{spec.resource}"
+    return PagingStalled(
+        f"{spec.name}: Xero's {endpoint} for organisation {tenant_id} repeated itself: {what}. "
+        f"Stopped after {calls} call(s) rather than spend the day's call limit. Nothing is "
+        "marked deleted and the watermark covers only what was loaded, so the next run reads "
+        "on from there. If it persists, a proxy or Xero ignores the paging parameters of this "
+        "endpoint: check the mapping's paging and strategy, and Xero's status page.")
+
+
+def _updated(record: Any, spec: ExtractSpec) -> datetime | None:
+    """A record's change time, or None when it has none that reads (the transform
+    quarantines a record whose change time does not read; it never moves a watermark)."""
+    value = record.get(spec.updated_field) if spec.updated_field and isinstance(
+        record, dict) else None
+    try:
+        parsed = parse_xero_datetime(value) if isinstance(value, str) else None
+    except (ValueError, OverflowError):
+        return None
     return parsed if isinstance(parsed, datetime) else None
 
 
-def _changed_since(record: Mapping[str, Any], spec: ExtractSpec, floor: datetime) -> bool:
+def _changed_since(record: Any, spec: ExtractSpec, floor: datetime) -> bool:
     moment = _updated(record, spec)
     return moment is None or moment.replace(microsecond=0) >= floor
 
 
-def _max_updated(records: list[dict[str, Any]], spec: ExtractSpec,
+def _max_updated(records: list[Any], spec: ExtractSpec,
                  current: Watermark) -> Watermark:
     """The highest change timestamp seen so far (None for objects without one)."""
     best = current if isinstance(current, datetime) else None

@@ -40,6 +40,16 @@ _COLUMN_FIELDS = {"source", "name", "type", "length"}
 MAX_DEPTH = 2  # child and grandchild: transform ties rows to their parent and grandparent
 RESERVED_COLUMNS = ("tenant_id", "is_deleted", "_raw_json", "_loaded_at", "_run_id",
                     "_position", "_parent_position")
+JOURNAL_NUMBER = "JournalNumber"  # the ``journals`` strategy reads on from the highest one
+
+
+def journal_number(record: Any) -> int | None:
+    """A record's JournalNumber when it is a JSON integer, else None. The one rule for both
+    the extraction (which reads on from the highest) and the transform (which quarantines a
+    journal without one), so a journal is never stored that the offset skipped, or the
+    reverse."""
+    value = record.get(JOURNAL_NUMBER) if isinstance(record, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 class MappingError(ConfigurationError):

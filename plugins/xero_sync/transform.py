@@ -3,14 +3,17 @@
 Values are converted to exactly what the warehouse column holds (``Decimal`` for money, dates
 by the rule of ``xero_sync.dates``, lower-case GUIDs) so every dialect stores the same thing.
 A record that cannot be stored exactly (a malformed GUID, a string longer than its column or
-holding U+0000, a child without its key, a number too large for DECIMAL(19,4)) is quarantined
-with its reason and its raw JSON, never silently altered and never allowed to break the batch.
+holding U+0000 or half of a UTF-16 surrogate pair, a child without its key, a number too large
+for DECIMAL(19,4), a date no calendar holds, an item that is not an object at all) is
+quarantined with its reason and its raw JSON, never silently altered and never allowed to break
+the batch. The reason names the record (its id, or its place in the page) and the field.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,10 +24,12 @@ from typing import Any
 import pandas as pd
 
 from xero_sync.dates import parse_xero_datetime
-from xero_sync.mapping import ChildTable, Column, ObjectMapping
+from xero_sync.mapping import JOURNAL_NUMBER, ChildTable, Column, ObjectMapping, journal_number
 
 Record = dict[str, Any]
 _SCALES = {"money": (19, 4), "quantity": (19, 4), "rate": (28, 10)}
+# Half of a UTF-16 surrogate pair: JSON can carry one ("\ud83d"), but no database encodes it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ValueRefused(ValueError):
@@ -88,13 +93,11 @@ def transform(mapping: ObjectMapping, tenant_id: str, records: Sequence[Record])
     parents: list[list[Any]] = []
     children: dict[str, list[list[Any]]] = {c.table: [] for c in mapping.all_children()}
     quarantined: list[Quarantined] = []
-    for record in records:
+    for position, record in enumerate(records):
         try:
-            row, rows_by_table = _convert_record(mapping, tenant_id, record)
+            row, rows_by_table = _convert_record(mapping, tenant_id, record, position)
         except ValueRefused as refusal:
-            key = record.get(mapping.primary_key)
-            quarantined.append(Quarantined(tenant_id, mapping.name, None if key is None else
-                                           _storable_key(key), str(refusal), raw_json(record)))
+            quarantined.append(_quarantined(mapping, tenant_id, record, refusal))
             continue
         parents.append(row)
         for table, rows in rows_by_table.items():
@@ -106,21 +109,45 @@ def transform(mapping: ObjectMapping, tenant_id: str, records: Sequence[Record])
     return Batch(mapping, tenant_id, parent, frames, quarantined)
 
 
-def raw_json(record: Record) -> str:
-    """The whole record as Xero sent it (fields a mapping does not name are kept here)."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+def raw_json(record: Any) -> str:
+    """The whole record as Xero sent it (fields a mapping does not name are kept here).
+
+    Text stays readable (not ``\\u``-escaped), except half of a surrogate pair, which no
+    database encodes: it is written as the JSON escape Xero sent, which reads back the same."""
+    return _escape_surrogates(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
 
 
-def _storable_key(key: Any) -> str:
-    """A refused record's key as text every warehouse stores: U+0000 spelt as JSON does."""
-    return str(key).replace("\x00", "\\u0000")
+def _escape_surrogates(text: str) -> str:
+    if text.isascii() or not _SURROGATE.search(text):
+        return text
+    return _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
-def _convert_record(mapping: ObjectMapping, tenant_id: str,
-                    record: Record) -> tuple[list[Any], dict[str, list[list[Any]]]]:
+def _storable(text: str) -> str:
+    """Text every warehouse stores: U+0000 and lone surrogates spelt as JSON does."""
+    return _escape_surrogates(text.replace("\x00", "\\u0000"))
+
+
+def _quarantined(mapping: ObjectMapping, tenant_id: str, record: Any,
+                 refusal: ValueRefused) -> Quarantined:
+    """A refused record, with a reason naming it (by its id when it has one) and the field."""
+    key = record.get(mapping.primary_key) if isinstance(record, dict) else None
+    reason = str(refusal) if key is None else f"{mapping.primary_key} {_preview(key)}: {refusal}"
+    return Quarantined(tenant_id, mapping.name, None if key is None else _storable(str(key)),
+                       _storable(reason), raw_json(record))
+
+
+def _convert_record(mapping: ObjectMapping, tenant_id: str, record: Any,
+                    position: int) -> tuple[list[Any], dict[str, list[list[Any]]]]:
+    if not isinstance(record, dict):
+        kind = "null" if record is None else type(record).__name__
+        raise ValueRefused(f"item {position} of {mapping.collection} is {kind}, not an object")
     key = record.get(mapping.primary_key)
     if key is None or key == "":
         raise ValueRefused(f"the record has no {mapping.primary_key}")
+    if mapping.strategy == "journals" and journal_number(record) is None:
+        raise ValueRefused(f"{JOURNAL_NUMBER}={_preview(record.get(JOURNAL_NUMBER))}: not a "
+                           "whole number; journals are read in its order, so it must be one")
     values = _convert_columns(mapping.columns, record)
     deleted = mapping.deleted_field is not None and (
         _lookup(record, mapping.deleted_field.split(".")) in mapping.deleted_values)
@@ -198,6 +225,12 @@ def _string(value: Any, column: Column) -> str:
         # PostgreSQL text cannot hold it, and SQL Server's C clients end strings at it; one
         # rule for every warehouse keeps them equal. _raw_json keeps it, escaped.
         raise ValueRefused("contains U+0000 (NUL), which the warehouse cannot store exactly")
+    lone = None if text.isascii() else _SURROGATE.search(text)
+    if lone:
+        # Half an emoji (a text cut between the two UTF-16 units of one character): no UTF-8
+        # or UTF-16 column can hold it. _raw_json keeps it, escaped.
+        raise ValueRefused(f"contains U+{ord(lone.group()):04X}, half of a UTF-16 surrogate "
+                           "pair, which the warehouse cannot store")
     # NVARCHAR(n) counts UTF-16 code units: an emoji takes two.
     units = len(text.encode("utf-16-le")) // 2 if column.length is not None else 0
     if column.length is not None and units > column.length:
@@ -251,7 +284,7 @@ def _timestamp(value: Any, column: Column) -> datetime | None:
 
 
 def _json(value: Any, column: Column) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return raw_json(value)
 
 
 Converter = Callable[[Any, Column], Any]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import pytest
 import requests
@@ -176,3 +177,40 @@ def test_request_log_is_bounded(client: SandboxClient, access_token: str) -> Non
     logged = client.admin("GET", "requests")
     assert [r["query"].get("page") for r in logged["requests"]] == ["3", "4", "5"]
     assert logged["dropped"] == 4  # consent, token, pages 1 and 2
+
+
+@pytest.mark.parametrize(("kind", "content_type", "body_check"), [
+    ("empty", "application/json", lambda body: body == b""),
+    ("truncated", "application/json", lambda body: body.startswith(b'{"Id":') and not
+     body.rstrip().endswith(b"}")),
+    ("html_as_json", "application/json", lambda body: b"502 Bad Gateway" in body),
+    ("maintenance", "text/html", lambda body: b"maintenance" in body),
+    ("xml", "text/xml", lambda body: body.startswith(b"<Response>")),
+    ("list_body", "application/json", lambda body: body.startswith(b"[")),
+    ("no_collection", "application/json", lambda body: b'"Currencies"' not in body),
+    ("null_collection", "application/json", lambda body: b'"Currencies": null' in body),
+])
+def test_malformed_answers_are_200s_with_the_body_they_name(
+        client: SandboxClient, access_token: str, kind: str, content_type: str,
+        body_check: Any) -> None:
+    client.admin("POST", "faults", json={"kind": kind, "nth": 1})
+
+    reply = client.api(CURRENCIES, access_token)
+
+    assert reply.status_code == 200
+    assert reply.headers["Content-Type"].startswith(content_type)
+    assert body_check(reply.content)
+    assert client.api(CURRENCIES, access_token).json()["Currencies"]  # the next is whole
+
+
+def test_a_server_ignoring_paging_repeats_its_first_page(client: SandboxClient,
+                                                         access_token: str) -> None:
+    params = {"page": "2", "pageSize": "5", "order": "UpdatedDateUTC"}
+    first = client.api("/api.xro/2.0/Invoices", access_token,
+                       params={**params, "page": "1"}).json()["Invoices"]
+    client.admin("POST", "faults", json={"kind": "ignore_paging", "rate": 1.0})
+
+    again = client.api("/api.xro/2.0/Invoices", access_token, params=params,
+                       headers={"If-Modified-Since": "2100-01-01T00:00:00"}).json()["Invoices"]
+
+    assert [r["InvoiceID"] for r in again] == [r["InvoiceID"] for r in first]

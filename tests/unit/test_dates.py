@@ -47,3 +47,12 @@ def test_no_value_is_none(value: str | None) -> None:
 def test_garbage_is_refused_with_the_value(value: str) -> None:
     with pytest.raises(ValueError, match="not a Xero date"):
         parse_xero_datetime(value)
+
+
+@pytest.mark.parametrize(("value", "date_only"), [
+    ("/Date(99999999999999999999+0000)/", False), ("/Date(-99999999999999999999)/", True),
+    ("/Date(253402300800000+0000)/", False), ("/Date(253402300799999+1400)/", True),
+    ("9999-12-31T23:59:59-05:00", False)])
+def test_dates_no_calendar_holds_are_refused_with_the_value(value: str, date_only: bool) -> None:
+    with pytest.raises(ValueError, match=r"outside the years 1 to 9999: '.*Date|9999"):
+        parse_xero_datetime(value, date_only=date_only)

@@ -42,6 +42,37 @@ def invoices(_organisation: dict[str, list[dict[str, Any]]]) -> list[dict[str, A
     return sorted(records, key=lambda r: (r["UpdatedDateUTC"], r["InvoiceID"]))
 
 
+@pytest.fixture(scope="session")
+def credit_notes_mapping() -> ObjectMapping:
+    """include/mappings/credit_notes.yaml."""
+    return load_mapping(ROOT / "include" / "mappings" / "credit_notes.yaml")
+
+
+@pytest.fixture
+def credit_notes(_organisation: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The sandbox organisation's credit notes that carry every child id (the sandbox leaves
+    them out of some), a fresh copy, oldest change first."""
+    records = [r for r in copy.deepcopy(_organisation["CreditNotes"])
+               if all("LineItemID" in c for c in r.get("LineItems") or [])
+               and all("AllocationID" in c for c in r.get("Allocations") or [])]
+    assert any(r.get("Allocations") for r in records)
+    return sorted(records, key=lambda r: (r["UpdatedDateUTC"], r["CreditNoteID"]))
+
+
+@pytest.fixture(scope="session")
+def journals_mapping() -> ObjectMapping:
+    """include/mappings/journals.yaml."""
+    return load_mapping(ROOT / "include" / "mappings" / "journals.yaml")
+
+
+@pytest.fixture
+def journals(_organisation: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The sandbox organisation's journals (over a hundred), a fresh copy, in number order."""
+    records = copy.deepcopy(_organisation["Journals"])
+    assert len(records) > 110
+    return sorted(records, key=lambda r: r["JournalNumber"])
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def scratch(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Scratch]:
     """An empty warehouse on each dialect."""

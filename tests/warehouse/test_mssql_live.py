@@ -6,8 +6,9 @@ Skipped unless ``XERO_SYNC_TEST_MSSQL`` holds a connection URI, e.g.::
         .venv/bin/pytest tests/warehouse/test_mssql_live.py
 
 Each test gets a scratch schema (``xero_wh_test_<hex>``), dropped with its tables afterwards.
-The tests are the same functions as in ``test_load``, ``test_values``, ``test_tables`` and
-``test_failures``; only the ``scratch`` fixture differs.
+The tests are the same functions as in ``test_load``, ``test_values``, ``test_tables``,
+``test_failures``, ``test_hostile_records``, ``test_child_keys`` and ``test_spec_examples``;
+only the ``scratch`` fixture differs.
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.warehouse import test_failures, test_load, test_tables, test_values
+from tests.warehouse import (
+    test_child_keys,
+    test_failures,
+    test_hostile_records,
+    test_load,
+    test_spec_examples,
+    test_tables,
+    test_values,
+)
 from tests.warehouse.support import Scratch
 from xero_sync.warehouse.dbapi import connect, target_from_uri
 
@@ -93,3 +102,20 @@ test_a_stored_record_the_wider_mapping_refuses_is_quarantined_and_kept = (
 test_every_project_mapping_gets_its_tables = test_tables.test_every_project_mapping_gets_its_tables
 test_random_failures_then_rerun_from_the_watermark = (
     test_failures.test_random_failures_then_rerun_from_the_watermark)
+test_half_an_emoji_quarantines_only_its_record_or_is_kept_escaped = (
+    test_hostile_records.test_half_an_emoji_quarantines_only_its_record_or_is_kept_escaped)
+test_items_that_are_not_records_are_quarantined_by_position = (
+    test_hostile_records.test_items_that_are_not_records_are_quarantined_by_position)
+test_unreadable_change_times_are_quarantined_and_never_move_the_watermark = (
+    test_hostile_records.test_unreadable_change_times_are_quarantined_and_never_move_the_watermark)
+test_journals_without_a_whole_number_are_quarantined_and_the_offset_moves_past_the_rest = (
+    test_hostile_records
+    .test_journals_without_a_whole_number_are_quarantined_and_the_offset_moves_past_the_rest)
+test_the_newest_copy_of_a_record_wins_within_a_batch = (
+    test_hostile_records.test_the_newest_copy_of_a_record_wins_within_a_batch)
+test_children_without_ids_are_keyed_by_position = (
+    test_child_keys.test_children_without_ids_are_keyed_by_position)
+test_tables_keyed_by_child_ids_are_rebuilt_from_raw_json = (
+    test_child_keys.test_tables_keyed_by_child_ids_are_rebuilt_from_raw_json)
+test_every_example_record_lands_children_without_ids_too = (
+    test_spec_examples.test_every_example_record_lands_children_without_ids_too)

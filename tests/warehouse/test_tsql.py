@@ -284,9 +284,14 @@ class WidenedConnection(RecordingConnection):
         super().__init__()
         self.columns = {MSSQL.table("xero", spec.name): [sys_columns_row(c) for c in spec.columns]
                         for spec in [*CONTROL_TABLES, *mapping_tables(narrow)]}
+        self.keys = {MSSQL.table("xero", spec.name): [(name,) for name in spec.key]
+                     for spec in [*CONTROL_TABLES, *mapping_tables(narrow)]}
         self.stored = stored
 
     def respond(self, sql: str, params: tuple[Any, ...]) -> tuple[list[tuple[Any, ...]], int]:
+        if "is_primary_key" in sql:
+            self.events.append("SELECT")
+            return self.keys[params[0]], -1
         if "sys.columns" in sql:
             self.events.append("SELECT")
             return self.columns[params[0]], -1

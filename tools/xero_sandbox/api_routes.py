@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from xero_sandbox import endpoints, msdate, xmlrender
+from xero_sandbox import endpoints, malformed, msdate, xmlrender
 from xero_sandbox.endpoints import Endpoint
 from xero_sandbox.http import (
     Reply,
@@ -83,8 +83,11 @@ def _limited(state: SandboxState, request: Request, access: AccessToken, tenant_
              endpoint: Endpoint, rest: list[str]) -> Reply:
     """Injected faults first, then Xero's real limits, then the call itself."""
     fault = state.faults.pick("api", tenant_id, request.path)
-    if fault is not None and fault.kind not in ("slow", "drop"):
+    if fault is not None and fault.kind not in ("slow", "drop", *malformed.KINDS):
         return _injected(state, fault, access.client_id, tenant_id)
+    kind = fault.kind if fault is not None else None
+    if kind in malformed.REQUEST_KINDS:
+        request = malformed.ignoring(request, str(kind))
     admission = state.limiter.admit(access.client_id, tenant_id)
     if admission.problem:
         state.stats.count_429(admission.problem)
@@ -96,8 +99,8 @@ def _limited(state: SandboxState, request: Request, access: AccessToken, tenant_
     finally:
         state.limiter.release(tenant_id)
     reply.headers.update(admission.headers())
-    reply.drop = fault is not None and fault.kind == "drop"
-    return reply
+    reply.drop = kind == "drop"
+    return malformed.garbled(reply, kind, endpoint.key) if kind else reply
 
 
 def _injected(state: SandboxState, fault: FaultRule, client_id: str, tenant_id: str) -> Reply:

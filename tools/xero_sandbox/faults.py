@@ -3,7 +3,8 @@
 A rule fires on a fraction of matching calls (``rate``, drawn from a seeded generator, so a
 run is repeatable) or on exactly the Nth matching call (``nth``), at most ``count`` times.
 Kinds: ``429_minute``, ``429_day``, ``500``, ``503``, ``drop`` (the request is processed, then
-the connection is closed with no response: the lost-response case) and ``slow``.
+the connection is closed with no response: the lost-response case) and ``slow``; and the
+malformed answers and parameter-ignoring servers of ``malformed.KINDS``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import random
 import threading
 from dataclasses import asdict, dataclass
 
-KINDS = ("429_minute", "429_day", "500", "503", "drop", "slow")
+from xero_sandbox import malformed
+
+KINDS = ("429_minute", "429_day", "500", "503", "drop", "slow", *malformed.KINDS)
 TARGETS = ("api", "token", "any")
 
 

@@ -1216,7 +1216,21 @@ class _Generator:
         self._employees()
         self._contact_balances()
         self.out["Journals"] = self.books.numbered_journals()
+        self._children_without_ids()
         return self.out
+
+    def _children_without_ids(self) -> None:
+        """Every third credit note, overpayment and prepayment comes with line items without
+        LineItemID and allocations without AllocationID, as in Xero's own API examples (and
+        its answers before 2023 for allocations), so clients meet them. No random draw: the
+        rest of the organisation stays as the seed made it."""
+        for key in ("CreditNotes", "Overpayments", "Prepayments"):
+            for record in self.out[key][::3]:
+                for field, child_id in (("LineItems", "LineItemID"),
+                                        ("Allocations", "AllocationID")):
+                    if record.get(field):
+                        record[field] = [{k: v for k, v in child.items() if k != child_id}
+                                         for child in record[field]]
 
     def next_number(self, prefix: str) -> str:
         """The next document number of a series, e.g. INV-00042."""

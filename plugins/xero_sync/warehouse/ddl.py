@@ -34,6 +34,12 @@ def create_table(dialect: Dialect, schema: str, spec: TableSpec) -> str:
     return f"CREATE TABLE {dialect.table(schema, spec.name)} (\n    {body}\n)"
 
 
+def drop_table(dialect: Dialect, schema: str, table: str) -> str:
+    """``DROP TABLE``: only for a child table whose key changed, refilled from its parents'
+    ``_raw_json`` in the same transaction (``SqlWarehouse.ensure_tables``)."""
+    return f"DROP TABLE {dialect.table(schema, table)}"
+
+
 def add_column(dialect: Dialect, schema: str, table: str, column: ColumnSpec) -> str:
     """``ALTER TABLE … ADD`` a column, nullable: rows already stored have no value for it."""
     nullable = ColumnSpec(column.name, column.type, column.length, nullable=True)

@@ -26,6 +26,7 @@ from xero_sync.warehouse.tsql import (
     ddl_lock_sql,
     existing_columns_sql,
     merge_sql,
+    primary_key_sql,
     quarantine_sql,
     reapply_sql,
     replace_children_sql,
@@ -79,6 +80,10 @@ class MssqlWarehouse(SqlWarehouse):
     def _existing_columns(self, cursor: Any, table: str) -> dict[str, str]:
         cursor.execute(existing_columns_sql(), (self.table(table),))
         return {row[0]: catalog_type(*row[1:]) for row in cursor.fetchall()}
+
+    def _existing_key(self, cursor: Any, table: str) -> list[str]:
+        cursor.execute(primary_key_sql(), (self.table(table),))
+        return [row[0] for row in cursor.fetchall()]
 
     # -- parents ----------------------------------------------------------------------------
 

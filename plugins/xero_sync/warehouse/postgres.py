@@ -87,6 +87,14 @@ class PostgresWarehouse(SqlWarehouse):
                        (self.table(table),))
         return {row[0]: row[1] for row in cursor.fetchall()}
 
+    def _existing_key(self, cursor: Any, table: str) -> list[str]:
+        cursor.execute("SELECT a.attname FROM pg_index AS i JOIN pg_attribute AS a "
+                       "ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+                       "WHERE i.indrelid = to_regclass(%s) AND i.indisprimary "
+                       "ORDER BY array_position(i.indkey::int2[], a.attnum)",
+                       (self.table(table),))
+        return [row[0] for row in cursor.fetchall()]
+
     # -- parents ----------------------------------------------------------------------------
 
     def _merge_parents(self, cursor: Any, staged: StagedBatch, run: RunContext) -> ParentResult:

@@ -18,7 +18,10 @@ hold NULL in a new column until Xero next sent them (for a child table's column 
 table, until the parent next changed: possibly never), so in the same transaction the
 mapping's stored records are transformed again from their ``_raw_json`` (design decision 6
 keeps the whole record for this) and merged: the new columns and tables are filled from data
-already here, with no API call, and a crash leaves neither them nor half of the refill.
+already here, with no API call, and a crash leaves neither them nor half of the refill. A
+child table whose key the mapping changed (a child keyed by its id becoming keyed by its
+position, because Xero omits the id) is dropped, created again and filled the same way: child
+rows are wholly derived from the parent's ``_raw_json``.
 
 Any exception rolls everything back. ``_run_id`` therefore means "the last run whose
 extract contained the row", and ``_loaded_at`` "when its values were last written".
@@ -46,7 +49,15 @@ from xero_sync.warehouse.base import (
     Warehouse,
     WarehouseError,
 )
-from xero_sync.warehouse.ddl import SAME, WIDEN, add_column, create_table, fit, widen_column
+from xero_sync.warehouse.ddl import (
+    SAME,
+    WIDEN,
+    add_column,
+    create_table,
+    drop_table,
+    fit,
+    widen_column,
+)
 from xero_sync.warehouse.dialect import Dialect, check_schema
 from xero_sync.warehouse.staging import StagedBatch, stage
 from xero_sync.warehouse.statements import (
@@ -113,7 +124,8 @@ class SqlWarehouse(Warehouse):
                 self._ensure_table(cursor, spec, "this version of xero-sync")
             for mapping in mappings:
                 origin = mapping.path or f"mapping {mapping.name}"
-                changes = {spec.name: self._ensure_table(cursor, spec, origin)
+                changes = {spec.name: self._ensure_table(cursor, spec, origin,
+                                                         derived=spec.name != mapping.table)
                            for spec in mapping_tables(mapping)}
                 # New columns, or a new child table beside a parent that may hold rows.
                 grown = [name for name, change in changes.items() if change]
@@ -231,6 +243,10 @@ class SqlWarehouse(Warehouse):
         (``ddl.normal_type`` reads them); empty when the table does not exist."""
         raise NotImplementedError
 
+    def _existing_key(self, cursor: Any, table: str) -> list[str]:
+        """The columns of an existing table's primary key, in key order."""
+        raise NotImplementedError
+
     def _merge_parents(self, cursor: Any, staged: StagedBatch, run: RunContext) -> ParentResult:
         """Stage and MERGE the parent rows."""
         raise NotImplementedError
@@ -277,11 +293,20 @@ class SqlWarehouse(Warehouse):
         counts.unchanged = staged.parent.size - result.inserted - result.updated
         return counts
 
-    def _ensure_table(self, cursor: Any, spec: TableSpec, origin: str) -> str | None:
+    def _ensure_table(self, cursor: Any, spec: TableSpec, origin: str,
+                      derived: bool = False) -> str | None:
         """Create the table or add its missing columns: CREATED, WIDENED or None (as it was).
         Existing columns must hold what the mapping (file ``origin``) produces: shorter text
-        is widened, any other type change refused."""
+        is widened, any other type change refused. A ``derived`` table (a child table, which
+        the refill fills from its parents' ``_raw_json``) whose key changed is created again."""
         existing = self._existing_columns(cursor, spec.name)
+        stored_key = self._existing_key(cursor, spec.name) if existing and derived else None
+        if stored_key is not None and set(stored_key) != set(spec.key):
+            log.warning("%s is keyed by (%s); %s keys it by (%s): dropping it to create it "
+                        "again and fill it from the parents' _raw_json", self.table(spec.name),
+                        ", ".join(stored_key), origin, ", ".join(spec.key))
+            cursor.execute(drop_table(self.sql, self.schema, spec.name))
+            existing = {}
         if not existing:
             cursor.execute(create_table(self.sql, self.schema, spec))
             log.info("created table %s", self.table(spec.name))

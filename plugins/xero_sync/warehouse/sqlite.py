@@ -73,6 +73,11 @@ class SqliteWarehouse(SqlWarehouse):
         cursor.execute("SELECT name, type FROM pragma_table_info(?)", (f"{self.schema}_{table}",))
         return {row[0]: row[1] for row in cursor.fetchall()}
 
+    def _existing_key(self, cursor: Any, table: str) -> list[str]:
+        cursor.execute("SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk",
+                       (f"{self.schema}_{table}",))
+        return [row[0] for row in cursor.fetchall()]
+
     # -- parents ----------------------------------------------------------------------------
 
     def _merge_parents(self, cursor: Any, staged: StagedBatch, run: RunContext) -> ParentResult:

@@ -1,10 +1,13 @@
-"""A batch made ready to load: one row per key (the last one wins), column lists per table.
+"""A batch made ready to load: one row per key (the newest wins), column lists per table.
 
-Xero's pages are ordered by UpdatedDateUTC, so a record edited while a sync pages through it
-shows up twice, the later copy newer. Within a batch the last copy wins. Its child rows cannot
-be told apart from the earlier copy's by looking at the child frames (both have position 0,
-1, ...), so a batch with duplicates is rebuilt by transforming the kept records again from
-their ``_raw_json``, which is the record exactly as Xero sent it.
+A record edited while a sync pages through it shows up twice, usually the later copy newer,
+but not always (page-number paging over a list that moves, a retried page, a server that
+repeats itself). Within a batch the copy with the newest UpdatedDateUTC (the mapping's
+``updated_field``) wins, as the warehouse's upsert decides between batches; between copies
+equally new, or without a change time, the later one. Its child rows cannot be told apart
+from the other copy's by looking at the child frames (both have position 0, 1, ...), so a
+batch with duplicates is rebuilt by transforming the kept records again from their
+``_raw_json``, which is the record exactly as Xero sent it.
 """
 
 from __future__ import annotations
@@ -83,7 +86,7 @@ class StagedBatch:
 
 
 def stage(batch: Batch) -> StagedBatch:
-    """De-duplicate by key (last wins) and split the frames into column lists."""
+    """De-duplicate by key (newest wins) and split the frames into column lists."""
     batch = deduplicated(batch)
     mapping = batch.mapping
     parent = Frame.of(parent_table(mapping), batch.parent)
@@ -95,14 +98,30 @@ def stage(batch: Batch) -> StagedBatch:
 
 
 def deduplicated(batch: Batch) -> Batch:
-    """The batch with one record per key, the last; unchanged when there are no duplicates."""
+    """The batch with one record per key, the newest (module docstring); unchanged when there
+    are no duplicates."""
     keys = batch.parent[batch.mapping.key_column]
     if not keys.duplicated().any():
         return batch
-    kept = batch.parent.loc[~keys.duplicated(keep="last"), "_raw_json"]
-    rebuilt = transform(batch.mapping, batch.tenant_id, [json.loads(raw) for raw in kept])
+    column = batch.mapping.updated_column
+    updated = batch.parent[column].tolist() if column else [None] * len(keys)
+    newest: dict[Any, int] = {}  # key -> row of the copy kept
+    for row, (key, moment) in enumerate(zip(keys.tolist(), updated, strict=True)):
+        kept = newest.get(key)
+        if kept is None or not _older(moment, updated[kept]):
+            newest[key] = row
+    raws = batch.parent["_raw_json"].tolist()
+    records = [json.loads(raws[row]) for row in sorted(newest.values())]
+    rebuilt = transform(batch.mapping, batch.tenant_id, records)
     rebuilt.quarantined = [*batch.quarantined, *rebuilt.quarantined]
     return rebuilt
+
+
+def _older(moment: Any, than: Any) -> bool:
+    """Whether a change time is older than another; no time counts as older than any."""
+    if moment is None or than is None:
+        return moment is None and than is not None
+    return bool(moment < than)
 
 
 def _seen_keys(mapping: ObjectMapping, keys: list[Any],

@@ -79,6 +79,16 @@ def existing_columns_sql() -> str:
             "ORDER BY c.[column_id]")
 
 
+def primary_key_sql() -> str:
+    """The columns of a table's primary key in key order; parameter: the qualified name."""
+    return ("SELECT c.[name] FROM sys.indexes AS i JOIN sys.index_columns AS ic "
+            "ON ic.[object_id] = i.[object_id] AND ic.[index_id] = i.[index_id] "
+            "JOIN sys.columns AS c ON c.[object_id] = ic.[object_id] "
+            "AND c.[column_id] = ic.[column_id] "
+            "WHERE i.[object_id] = OBJECT_ID(%s) AND i.[is_primary_key] = 1 "
+            "ORDER BY ic.[key_ordinal]")
+
+
 def openjson(spec: TableSpec, names: list[str], variable: str = "@json") -> str:
     """``OPENJSON(@json) WITH (…) AS j``: every named column typed as in the table."""
     columns = ",\n    ".join(f"{Q(name)} {_stage_type(spec.column(name))} '$.\"{name}\"'"
@@ -264,6 +274,7 @@ def control_statements(schema: str) -> dict[str, str]:
     statements.update({
         "session": session_sql(), "ddl_lock": ddl_lock_sql(), "schema_id": schema_id_sql(),
         "create_schema": create_schema_sql(schema), "existing_columns": existing_columns_sql(),
+        "primary_key": primary_key_sql(),
         "read_state": select_state_sql(MSSQL, schema), "save_state": save_state_sql(schema),
         "insert_quarantine": quarantine_sql(schema),
         "record_run": insert_sql(MSSQL, schema, SYNC_RUNS),

@@ -1,0 +1,1 @@
+SELECT c.[name] FROM sys.indexes AS i JOIN sys.index_columns AS ic ON ic.[object_id] = i.[object_id] AND ic.[index_id] = i.[index_id] JOIN sys.columns AS c ON c.[object_id] = ic.[object_id] AND c.[column_id] = ic.[column_id] WHERE i.[object_id] = OBJECT_ID(%s) AND i.[is_primary_key] = 1 ORDER BY ic.[key_ordinal]
