@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -33,6 +32,8 @@ from urllib.parse import urlencode
 
 import requests
 
+from xero_sync.auth.masking import MASK
+from xero_sync.auth.masking import redact as redact_known
 from xero_sync.errors import DayLimitReached, MalformedResponse, XeroApiError, XeroUnavailable
 from xero_sync.settings import XeroSettings
 
@@ -42,11 +43,6 @@ USER_AGENT = "xero-sync/0.1 (+https://github.com/xero-sync/xero-sync)"
 API_BASES = {"accounting": "/api.xro/2.0", "payroll_au": "/payroll.xro/1.0"}
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 PREVIEW_BYTES = 200  # of a malformed body, in its error
-_TOKEN_SHAPED = re.compile(
-    r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*"  # a JWT (Xero's access and id tokens)
-    r"|(?i:bearer)\s+[\w.~+/=-]+"
-    r"|(?i:(?:access|refresh|id)_token|client_secret)[\"']?\s*[:=]\s*[\"']?[^\"'&\s,}]+")
-
 
 class AccessTokens(Protocol):
     """Where the client gets bearer tokens (auth.oauth.TokenManager in production)."""
@@ -320,11 +316,12 @@ def _malformed(response: requests.Response, call: _Call, problem: str, *,
 
 
 def redact(text: str, *secrets: str) -> str:
-    """``text`` without the given secrets or anything shaped like a token or credential."""
+    """``text`` without the given secrets (the call's own token) or anything else
+    ``auth.masking.redact`` knows or recognises as a token or credential."""
     for secret in secrets:
         if secret:
-            text = text.replace(secret, "***")
-    return _TOKEN_SHAPED.sub("***", text)
+            text = text.replace(secret, MASK)
+    return redact_known(text)
 
 
 def format_if_modified_since(moment: datetime) -> str:
@@ -376,5 +373,6 @@ def _refusal(response: requests.Response, url: str, tenant_id: str | None) -> Xe
             f"Xero refused organisation {tenant_id}: it is not connected to this app (it may "
             "have been disconnected). Reconnect it with the authorize command or remove it "
             "from the connection's extra.tenant_ids.", status)
-    text = response.text[:500]
+    # Redacted before it is cut: a token cut in half would no longer look like one.
+    text = redact_known(response.text[:5000])[:500]
     return XeroApiError(f"Xero answered {url} with HTTP {status}: {text}", status)

@@ -17,15 +17,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from tests.extract.conftest import NO_WAIT, Xero
 from tests.extract.test_extract import INVOICES, SPECS, by_id, records
 from tests.warehouse.support import postgres_scratch, sqlite_scratch, table_rows
 from xero_sandbox.malformed import GATEWAY_PAGE
 from xero_sync.client import XeroClient, redact
-from xero_sync.errors import MalformedResponse, PagingStalled
+from xero_sync.errors import MalformedResponse, PagingStalled, XeroApiError
 from xero_sync.extract import ExtractSpec, Page, extract
 from xero_sync.mapping import ObjectMapping, load_mappings
+from xero_sync.settings import XeroSettings
 from xero_sync.sync import SyncRequest, run_sync
 from xero_sync.warehouse.sqlbase import SqlWarehouse
 
@@ -109,7 +111,39 @@ def test_tokens_are_redacted_from_what_an_error_quotes() -> None:
 
     for secret in ("opaque-token-1", "r3fr3sh", jwt, "abc123", "secret-in-text"):
         assert secret not in text
-    assert text.startswith("<p>Authorization: ***</p>")
+    assert text.startswith("<p>Authorization: Bearer ***</p>")
+
+
+def test_a_refusal_quotes_the_body_without_the_secrets_it_echoes() -> None:
+    """A 400 page that echoes the request (a proxy's error page, say) reaches the task log
+    and ``_sync_runs`` through the error: the token and credentials in it never do."""
+    refresh = "9f" * 24
+    echo = (f"<p>Bad request</p><pre>Authorization: Bearer opaque-access-token "
+            f"refresh_token={refresh}&client_secret=s3cr3t-value</pre>")
+
+    class EchoSession:
+        def get(self, url: str, **_: Any) -> requests.Response:
+            response = requests.Response()
+            response.status_code, response.url = 400, url
+            response._content = echo.encode()
+            response.headers["Content-Type"] = "text/html"
+            return response
+
+    class Tokens:
+        def access_token(self) -> str:
+            return "opaque-access-token"
+
+        def force_refresh(self, rejected_access_token: str) -> str:
+            return "opaque-access-token"
+
+    settings = XeroSettings.from_fields("xero_default", "id", "secret", None)
+    client = XeroClient(settings, Tokens(), session=EchoSession())  # type: ignore[arg-type]
+
+    with pytest.raises(XeroApiError, match="HTTP 400: <p>Bad request</p>") as raised:
+        client.get("Invoices", "00000000-0000-0000-0000-000000000001")
+
+    for secret in (refresh, "s3cr3t-value", "opaque-access-token"):
+        assert secret not in str(raised.value)
 
 
 # -- a full snapshot answered without its records never deletes --------------------------------

@@ -43,7 +43,7 @@ _SHAPES = (
      rf"\g<1>{MASK}"),
     # Authorization: Bearer … / Basic … (a header, as an echo page or a repr shows it)
     (re.compile(r"(?i)(\bAuthorization[\"']?\s*[:=]\s*[\"']?(?:Bearer\s+|Basic\s+)?)"
-                r"[^\s\"',}]+"), rf"\g<1>{MASK}"),
+                r"[^\s\"',}<>]+"), rf"\g<1>{MASK}"),  # an HTML echo's tags stay
     (re.compile(r"(?i)(\bBearer\s+)[A-Za-z0-9._~+/=-]{16,}"), rf"\g<1>{MASK}"),
     # JWTs (Xero's access tokens), even when shorter than the runs below
     (re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?"), MASK),
