@@ -85,6 +85,7 @@ class Page:
     count: int | None  # pages in all, when Xero says
     limits: Limits
     high_watermark: Watermark
+    server_time: datetime | None = None  # Xero's clock when it answered (Date header)
 
 
 def extract(client: XeroClient, spec: ExtractSpec, tenant_id: str,
@@ -114,7 +115,8 @@ def _single(client: XeroClient, spec: ExtractSpec, tenant_id: str,
             since: datetime | None) -> Iterator[Page]:
     response = client.get(spec.resource, tenant_id, spec.params, since, spec.api)
     records = list(response.body.get(spec.collection, []))
-    yield Page(records, 1, 1, response.limits, _max_updated(records, spec, None))
+    yield Page(records, 1, 1, response.limits, _max_updated(records, spec, None),
+               response.server_time)
 
 
 def _paged(client: XeroClient, spec: ExtractSpec, tenant_id: str, since: datetime | None,
@@ -129,7 +131,7 @@ def _paged(client: XeroClient, spec: ExtractSpec, tenant_id: str, since: datetim
         records = list(response.body.get(spec.collection, []))
         count = (response.body.get("pagination") or {}).get("pageCount")
         watermark = _max_updated(records, spec, watermark)
-        yield Page(records, number, count, response.limits, watermark)
+        yield Page(records, number, count, response.limits, watermark, response.server_time)
         if len(records) < size or (count is not None and number >= count):
             return
         number += 1
@@ -165,7 +167,7 @@ def _keyset(client: XeroClient, spec: ExtractSpec, tenant_id: str, since: dateti
         watermark = _max_updated(records, spec, watermark)
         # The first window's page count; a moved window can need a call more (shown as "?").
         yield Page(fresh, calls, count if count is None or calls <= count else None,
-                   response.limits, watermark)
+                   response.limits, watermark, response.server_time)
         if len(records) < size:
             return
         previous = {r.get(spec.id_field): r.get(spec.updated_field) for r in records}
@@ -188,7 +190,7 @@ def _journals(client: XeroClient, spec: ExtractSpec, tenant_id: str, since: date
         records = list(response.body.get(spec.collection, []))
         if records:
             offset = max(int(r["JournalNumber"]) for r in records)
-        yield Page(records, number, None, response.limits, offset)
+        yield Page(records, number, None, response.limits, offset, response.server_time)
         if len(records) < JOURNALS_PER_CALL:
             return
         number += 1
@@ -199,7 +201,8 @@ def _filtered(pages: Iterator[Page], spec: ExtractSpec, since: datetime) -> Iter
     floor = since.replace(microsecond=0)
     for page in pages:
         kept = [r for r in page.records if _changed_since(r, spec, floor)]
-        yield Page(kept, page.number, page.count, page.limits, page.high_watermark)
+        yield Page(kept, page.number, page.count, page.limits, page.high_watermark,
+                   page.server_time)
 
 
 def _updated(record: Mapping[str, Any], spec: ExtractSpec) -> datetime | None:
