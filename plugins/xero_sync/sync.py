@@ -14,9 +14,11 @@ task's retries repeat; it does not skip, since a skipped run would look green wh
 was synced.
 
 The watermark never passes Xero's own clock (the response's ``Date`` header, else ours) plus
-``MAX_CLOCK_SKEW``: one record stamped in the future (bad data, 9999-12-31, a skewed clock)
-would otherwise move it there for good and every later run would read nothing. Such records
-are stored and named in a warning. A watermark already stored in the future (by an older
+a small skew: one record stamped in the future (bad data, 9999-12-31, a skewed clock) would
+otherwise move it there for good and every later run would read nothing. Such records are
+stored and named in a warning. The skew is ``MAX_CLOCK_SKEW`` but never more than the overlap,
+so the next run's lower bound (watermark minus overlap) is never after the moment Xero
+answered: whatever changed since is read. A watermark already stored in the future (by an older
 version) is reset and the run reads every record again, so what changed meanwhile is not missed.
 
 Records waiting in quarantine are retried at the start of every run (``Warehouse
@@ -227,15 +229,15 @@ def _sync_pages(source: PageSource, warehouse: Warehouse, request: SyncRequest, 
     last: Page | None = None
     for page in source.extract(mapping.extract_spec(), tenant, chosen.since, chosen.offset):
         pages += 1
-        _warn_future(mapping, tenant, page)
+        _warn_future(mapping, tenant, page, _skew(request))
         pending.extend(page.records)
         pending_pages += 1
         last = page
         if pending_pages >= request.commit_every:
-            state = _state(mapping, tenant, context, page) if ordered else None
+            state = _state(request, context, page) if ordered else None
             counts.add(warehouse.load(transform(mapping, tenant, pending), context, state))
             pending, pending_pages = [], 0
-    final_state = _state(mapping, tenant, context, last)
+    final_state = _state(request, context, last)
     if pending or last is not None:
         counts.add(warehouse.load(transform(mapping, tenant, pending), context, final_state))
     if chosen.snapshot:
@@ -243,30 +245,36 @@ def _sync_pages(source: PageSource, warehouse: Warehouse, request: SyncRequest, 
     return pages
 
 
-def _state(mapping: ObjectMapping, tenant: str, context: RunContext,
-           page: Page | None) -> SyncState:
+def _state(request: SyncRequest, context: RunContext, page: Page | None) -> SyncState:
     """The watermark after a page: highest UpdatedDateUTC (naive UTC), at most Xero's clock
-    plus ``MAX_CLOCK_SKEW``; or the highest JournalNumber."""
+    plus the skew; or the highest JournalNumber."""
+    mapping, tenant = request.mapping, request.tenant_id
     mark = page.high_watermark if page is not None else None
     stamp = None
     if isinstance(mark, datetime) and page is not None:
-        stamp = min(mark.astimezone(UTC), _ceiling(page)).replace(tzinfo=None)
+        stamp = min(mark.astimezone(UTC), _ceiling(page, _skew(request))).replace(tzinfo=None)
     number = mark if isinstance(mark, int) and not isinstance(mark, bool) else None
     return SyncState(mapping.name, tenant, stamp, number, context.run_id, context.loaded_at)
 
 
-def _ceiling(page: Page) -> datetime:
+def _skew(request: SyncRequest) -> timedelta:
+    """How far past Xero's clock a watermark may go: ``MAX_CLOCK_SKEW``, at most the overlap
+    (the next run then reads from no later than the moment Xero answered)."""
+    return min(MAX_CLOCK_SKEW, request.overlap)
+
+
+def _ceiling(page: Page, skew: timedelta) -> datetime:
     """The newest change a watermark may record after this page: Xero's clock when the page
-    was answered (its ``Date`` header; ours when absent) plus ``MAX_CLOCK_SKEW``."""
-    return (page.server_time or datetime.now(UTC)).astimezone(UTC) + MAX_CLOCK_SKEW
+    was answered (its ``Date`` header; ours when absent) plus the skew."""
+    return (page.server_time or datetime.now(UTC)).astimezone(UTC) + skew
 
 
-def _warn_future(mapping: ObjectMapping, tenant: str, page: Page) -> None:
+def _warn_future(mapping: ObjectMapping, tenant: str, page: Page, skew: timedelta) -> None:
     """Name the page's records changed after ``_ceiling``: they are stored, but the watermark
     stops short of them (``_state``), so someone should correct them in Xero."""
     if mapping.updated_field is None:
         return
-    ceiling = _ceiling(page)
+    ceiling = _ceiling(page, skew)
     future = []
     for record in page.records:
         value = record.get(mapping.updated_field) if isinstance(record, dict) else None
@@ -282,7 +290,7 @@ def _warn_future(mapping: ObjectMapping, tenant: str, page: Page) -> None:
         log.warning("%s tenant %s: %d record(s) changed in the future by Xero's clock (%s UTC): "
                     "%s%s. They are stored, but the watermark stops at %s UTC so that later "
                     "changes are still read; correct their dates in Xero", mapping.name, tenant,
-                    len(future), f"{ceiling - MAX_CLOCK_SKEW:%Y-%m-%d %H:%M:%S}",
+                    len(future), f"{ceiling - skew:%Y-%m-%d %H:%M:%S}",
                     ", ".join(future[:_FUTURE_NAMED]), more, f"{ceiling:%Y-%m-%d %H:%M:%S}")
 
 
