@@ -272,9 +272,10 @@ def _ceiling(page: Page, skew: timedelta) -> datetime:
 def _warn_future(mapping: ObjectMapping, tenant: str, page: Page, skew: timedelta) -> None:
     """Name the page's records changed after ``_ceiling``: they are stored, but the watermark
     stops short of them (``_state``), so someone should correct them in Xero."""
-    if mapping.updated_field is None:
-        return
     ceiling = _ceiling(page, skew)
+    newest = page.high_watermark  # the newest change read so far: usually nothing to look at
+    if mapping.updated_field is None or not isinstance(newest, datetime) or newest <= ceiling:
+        return
     future = []
     for record in page.records:
         value = record.get(mapping.updated_field) if isinstance(record, dict) else None

@@ -108,8 +108,9 @@ class Warehouse(ABC):
     @abstractmethod
     def mark_missing_deleted(self, mapping: ObjectMapping, tenant_id: str, run: RunContext,
                              state: SyncState | None) -> int:
-        """After a complete snapshot loaded by ``run``: mark rows it did not contain as
-        deleted, in one transaction with the state; returns how many were marked."""
+        """After a complete snapshot loaded by ``run`` (``snapshot=True``): mark deleted the
+        rows whose keys its loads did not record, in one transaction with the state; returns
+        how many were marked. Nothing another run writes meanwhile changes the outcome."""
 
     @abstractmethod
     def retry_quarantined(self, mapping: ObjectMapping, tenant_id: str,
