@@ -21,6 +21,7 @@ same warm server. Rows are counted in the warehouse afterwards, to prove the wor
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import tempfile
 import time
@@ -96,6 +97,20 @@ def null_warehouse() -> Any:
         def mark_missing_deleted(self, mapping: Any, tenant_id: str, run: Any,
                                  state: Any) -> int:
             return 0
+
+        def run_lock(self, object_name: str, tenant_id: str, run_id: str,
+                     wait: Any) -> Any:
+            return contextlib.nullcontext()
+
+        def retry_quarantined(self, mapping: Any, tenant_id: str, run: Any) -> LoadCounts:
+            return LoadCounts()
+
+        def quarantine_waiting(self, mapping: Any, tenant_id: str) -> int:
+            return 0
+
+        def reset_watermark(self, object_name: str, tenant_id: str, watermark_ts: Any,
+                            watermark_int: Any, run_id: str) -> bool:
+            return False
 
         def record_run(self, run: Any) -> None:
             return None

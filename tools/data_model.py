@@ -247,9 +247,12 @@ def render() -> str:
         "",
         "`_sync_state`: the watermark per object and organisation, moved in the same "
         "transaction as the data. `_sync_runs`: one row per task run (calls, pages, rows "
-        "inserted / updated / deleted, error). `_quarantine`: records a mapping could not "
-        "convert, with the reason. `_oauth_tokens`: the Xero tokens, Fernet-encrypted, one "
-        "row per Xero app.",
+        "inserted / updated / deleted, error, records still waiting in quarantine). "
+        "`_quarantine`: records a mapping could not convert, one row each, with the reason; "
+        "retried by every run. `_sync_seen`: the keys a running full snapshot has read, "
+        "until it marks the rows it did not read deleted. `_sync_locks`: which run holds the "
+        "run lock of an object and organisation. `_oauth_tokens`: the Xero tokens, "
+        "Fernet-encrypted, one row per Xero app.",
         "",
         *control_diagram(),
         "",

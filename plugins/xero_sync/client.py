@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
@@ -91,6 +92,7 @@ class ApiResponse:
 
     body: Any
     limits: Limits
+    server_time: datetime | None = None  # Xero's clock: the Date header (aware UTC)
 
 
 @dataclass
@@ -183,7 +185,7 @@ class XeroClient:
         body = _parsed(response, call)
         limits = Limits.from_headers(response.headers)
         self._pace(limits)
-        return ApiResponse(body, limits)
+        return ApiResponse(body, limits, server_time(response.headers))
 
     def _pace(self, limits: Limits) -> None:
         """Slow down as the minute budget runs out, so Xero does not have to refuse us."""
@@ -329,6 +331,18 @@ def format_if_modified_since(moment: datetime) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def server_time(headers: Mapping[str, str]) -> datetime | None:
+    """The ``Date`` header as an aware UTC datetime; None when absent or unreadable."""
+    value = headers.get("Date")
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _int(value: str | None) -> int | None:

@@ -98,6 +98,7 @@ class Page:
     count: int | None  # pages in all, when Xero says
     limits: Limits
     high_watermark: Watermark
+    server_time: datetime | None = None  # Xero's clock when it answered (Date header)
 
 
 def extract(client: XeroClient, spec: ExtractSpec, tenant_id: str,
@@ -143,7 +144,8 @@ def _single(client: XeroClient, spec: ExtractSpec, tenant_id: str,
             since: datetime | None) -> Iterator[Page]:
     response = _get(client, spec, tenant_id, spec.params, since)
     records = _records(response, spec)
-    yield Page(records, 1, 1, response.limits, _max_updated(records, spec, None))
+    yield Page(records, 1, 1, response.limits, _max_updated(records, spec, None),
+               response.server_time)
 
 
 def _paged(client: XeroClient, spec: ExtractSpec, tenant_id: str, since: datetime | None,
@@ -162,7 +164,7 @@ def _paged(client: XeroClient, spec: ExtractSpec, tenant_id: str, since: datetim
                            f"{number - 1} (`page` ignored?)", number)
         count = _page_count(response)
         watermark = _max_updated(records, spec, watermark)
-        yield Page(records, number, count, response.limits, watermark)
+        yield Page(records, number, count, response.limits, watermark, response.server_time)
         if len(records) < size or (count is not None and number >= count):
             return
         previous = seen
@@ -202,7 +204,7 @@ def _keyset(client: XeroClient, spec: ExtractSpec, tenant_id: str, since: dateti
         watermark = _max_updated(records, spec, watermark)
         # The first window's page count; a moved window can need a call more (shown as "?").
         yield Page(fresh, calls, count if count is None or calls <= count else None,
-                   response.limits, watermark)
+                   response.limits, watermark, response.server_time)
         if len(records) < size:
             return
         previous = _identities(records, spec)
@@ -232,7 +234,7 @@ def _journals(client: XeroClient, spec: ExtractSpec, tenant_id: str, since: date
                            number)
         if highest is not None and highest > offset:
             offset = highest
-        yield Page(records, number, None, response.limits, offset)
+        yield Page(records, number, None, response.limits, offset, response.server_time)
         if not full:
             return
         number += 1
@@ -243,7 +245,8 @@ def _filtered(pages: Iterator[Page], spec: ExtractSpec, since: datetime) -> Iter
     floor = since.replace(microsecond=0)
     for page in pages:
         kept = [r for r in page.records if _changed_since(r, spec, floor)]
-        yield Page(kept, page.number, page.count, page.limits, page.high_watermark)
+        yield Page(kept, page.number, page.count, page.limits, page.high_watermark,
+                   page.server_time)
 
 
 def _check_window(records: list[Any], spec: ExtractSpec, tenant_id: str,

@@ -5,28 +5,79 @@ Every ``commit_every`` pages the pages read so far are loaded and the watermark 
 commit, so a crash or a day-limit stop loses nothing and repeats at most those pages. Where
 Xero returns records oldest change first (``paged``, ``journals``) that intermediate watermark
 is safe; elsewhere it only moves at the end of the run.
+
+Runs of one object for one organisation take turns: the run holds the warehouse's run lock
+from reading the state to its last commit (``Warehouse.run_lock``). A second run, such as a
+backfill beside a scheduled run (Airflow counts them separately), waits at most
+``XERO_SYNC_RUN_LOCK_WAIT_SECONDS`` (default 600) and then fails with ``RunLocked``, which the
+task's retries repeat; it does not skip, since a skipped run would look green while nothing
+was synced.
+
+The watermark never passes Xero's own clock (the response's ``Date`` header, else ours) plus
+a small skew: one record stamped in the future (bad data, 9999-12-31, a skewed clock) would
+otherwise move it there for good and every later run would read nothing. Such records are
+stored and named in a warning. The skew is ``MAX_CLOCK_SKEW`` but never more than the overlap,
+so the next run's lower bound (watermark minus overlap) is never after the moment Xero
+answered: whatever changed since is read. A watermark already stored in the future (by an older
+version) is reset and the run reads every record again, so what changed meanwhile is not missed.
+
+Records waiting in quarantine are retried at the start of every run (``Warehouse
+.retry_quarantined``); the log and ``_sync_runs.quarantine_waiting`` say how many still wait.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from xero_sync.auth.masking import redact
 from xero_sync.client import CallCounter
+from xero_sync.dates import parse_xero_datetime
+from xero_sync.errors import ConfigurationError
 from xero_sync.extract import ExtractSpec, Page
 from xero_sync.mapping import ObjectMapping
 from xero_sync.transform import transform
-from xero_sync.warehouse.base import LoadCounts, RunContext, SyncRun, SyncState, Warehouse
+from xero_sync.warehouse.base import (
+    LoadCounts,
+    RunContext,
+    SyncRun,
+    SyncState,
+    Warehouse,
+    WarehouseError,
+)
 
 log = logging.getLogger(__name__)
 
 DEFAULT_OVERLAP = timedelta(minutes=5)
 DEFAULT_COMMIT_EVERY = 5
+DEFAULT_LOCK_WAIT = timedelta(minutes=10)
+LOCK_WAIT_VARIABLE = "XERO_SYNC_RUN_LOCK_WAIT_SECONDS"
+MAX_CLOCK_SKEW = timedelta(minutes=5)  # how far past Xero's clock a watermark may go
 _ORDERED_STRATEGIES = ("paged", "journals")
+_FUTURE_NAMED = 20  # future records named per warning (the count is always given)
+
+
+def default_lock_wait() -> timedelta:
+    """How long a run waits for another run of its object and organisation:
+    ``XERO_SYNC_RUN_LOCK_WAIT_SECONDS`` when set, else ten minutes (a waiting task holds a
+    slot of the ``xero_api`` pool)."""
+    value = os.environ.get(LOCK_WAIT_VARIABLE, "").strip()
+    if not value:
+        return DEFAULT_LOCK_WAIT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < 86_400:
+        raise ConfigurationError(
+            f"{LOCK_WAIT_VARIABLE} is {value!r}; expected the seconds a run waits for another "
+            "run of the same object and organisation, from 0 to 86399 (e.g. 600), or unset it"
+        )
+    return timedelta(seconds=seconds)
 
 
 class PageSource(Protocol):
@@ -49,6 +100,7 @@ class SyncRequest:
     modified_since: datetime | None = None  # a backfill's lower bound (never moves back)
     overlap: timedelta = DEFAULT_OVERLAP
     commit_every: int = DEFAULT_COMMIT_EVERY
+    lock_wait: timedelta = field(default_factory=default_lock_wait)  # for another run
 
 
 @dataclass(frozen=True)
@@ -78,30 +130,95 @@ def plan(request: SyncRequest, state: SyncState) -> Plan:
 
 def run_sync(source: PageSource, warehouse: Warehouse, request: SyncRequest,
              calls: CallCounter | None = None) -> SyncRun:
-    """Sync one object for one organisation and record the outcome in ``_sync_runs``."""
+    """Sync one object for one organisation, holding its run lock throughout, and record the
+    outcome in ``_sync_runs``."""
     mapping, tenant = request.mapping, request.tenant_id
     started = _now()
-    context = RunContext(request.run_id, started)
-    state = warehouse.read_state(mapping, tenant)
+    counts = LoadCounts()
+    calls_before = calls.calls if calls else 0
+    try:
+        with warehouse.run_lock(mapping.name, tenant, request.run_id, request.lock_wait):
+            pages, waiting = _locked_run(source, warehouse, request, started, counts)
+    except Exception as error:
+        _record_failure(warehouse, _outcome(request, started, counts, 0, calls, calls_before,
+                                            error))
+        raise
+    outcome = _outcome(request, started, counts, pages, calls, calls_before, None, waiting)
+    warehouse.record_run(outcome)
+    log.info("%s tenant %s done: %d pages, %d inserted, %d updated, %d unchanged, %d deleted,"
+             " %d quarantined, %d waiting in quarantine", mapping.name, tenant, pages,
+             counts.inserted, counts.updated, counts.unchanged, counts.deleted,
+             counts.quarantined, waiting)
+    return outcome
+
+
+def _locked_run(source: PageSource, warehouse: Warehouse, request: SyncRequest,
+                started: datetime, counts: LoadCounts) -> tuple[int, int]:
+    """Everything between taking and leaving the run lock; returns pages read and records
+    left waiting in quarantine."""
+    mapping, tenant = request.mapping, request.tenant_id
+    state = _trusted(warehouse, request, warehouse.read_state(mapping, tenant))
     chosen = plan(request, state)
     log.info("%s tenant %s: %s from %s", mapping.name, tenant,
              "full snapshot" if chosen.snapshot else "incremental",
              chosen.since or (f"journal {chosen.offset}" if chosen.offset else "the beginning"))
-    counts = LoadCounts()
-    calls_before = calls.calls if calls else 0
-    pages = 0
+    context = RunContext(request.run_id, started, snapshot=chosen.snapshot)
+    _retry_quarantined(warehouse, mapping, tenant, context, counts)
+    pages = _sync_pages(source, warehouse, request, chosen, context, counts)
+    return pages, warehouse.quarantine_waiting(mapping, tenant)
+
+
+def _trusted(warehouse: Warehouse, request: SyncRequest, state: SyncState) -> SyncState:
+    """The state, with a watermark stored in the future (by a version that did not clamp it)
+    reset: from there every run would read nothing. Where it came from is unknown, so the run
+    reads from the beginning (incrementally: nothing is marked deleted)."""
+    ceiling = _now() + MAX_CLOCK_SKEW
+    if state.watermark_ts is None or state.watermark_ts <= ceiling:
+        return state
+    mapping, tenant = request.mapping, request.tenant_id
+    log.warning("%s tenant %s: the stored watermark %s UTC is in the future (now %s UTC): a "
+                "record stamped in the future moved it there, and runs since have read "
+                "nothing changed after it. It is reset, and this run reads every record again "
+                "so that nothing changed meanwhile is missed", mapping.name, tenant,
+                state.watermark_ts, _now())
+    warehouse.reset_watermark(mapping.name, tenant, None, state.watermark_int, request.run_id)
+    return replace(state, watermark_ts=None)
+
+
+def _retry_quarantined(warehouse: Warehouse, mapping: ObjectMapping, tenant: str,
+                       context: RunContext, counts: LoadCounts) -> None:
+    """Retry the records waiting in quarantine; their writes count as this run's. A record
+    that breaks the retry itself must not stop the sync of everything else: logged, kept."""
     try:
-        pages = _sync_pages(source, warehouse, request, chosen, context, counts)
-    except Exception as error:
-        warehouse.record_run(_outcome(request, started, counts, pages, calls, calls_before,
-                                      error))
+        retried = warehouse.retry_quarantined(mapping, tenant, context)
+    except WarehouseError:
         raise
-    outcome = _outcome(request, started, counts, pages, calls, calls_before, None)
-    warehouse.record_run(outcome)
-    log.info("%s tenant %s done: %d pages, %d inserted, %d updated, %d unchanged, %d deleted,"
-             " %d quarantined", mapping.name, tenant, pages, counts.inserted, counts.updated,
-             counts.unchanged, counts.deleted, counts.quarantined)
-    return outcome
+    except Exception as error:
+        log.warning("%s tenant %s: retrying the quarantined records failed (%s: %s); they stay "
+                    "in quarantine and this run goes on", mapping.name, tenant,
+                    type(error).__name__, error)
+        return
+    total = retried.inserted + retried.updated + retried.unchanged + retried.quarantined
+    if total:
+        log.info("%s tenant %s: retried %d quarantined records: %d stored (%d inserted, %d "
+                 "updated), %d superseded by a stored newer version or identical, %d still "
+                 "refused", mapping.name, tenant, total, retried.inserted + retried.updated,
+                 retried.inserted, retried.updated, retried.unchanged, retried.quarantined)
+    counts.inserted += retried.inserted
+    counts.updated += retried.updated
+    counts.deleted += retried.deleted
+    counts.child_rows += retried.child_rows
+
+
+def _record_failure(warehouse: Warehouse, outcome: SyncRun) -> None:
+    """Record a failed run; if that fails too (the warehouse dropped: the usual reason for the
+    failure), log it and let the run's own error through, which says what happened."""
+    try:
+        warehouse.record_run(outcome)
+    except Exception as error:
+        log.warning("%s tenant %s: could not record the failed run in _sync_runs (%s: %s); the "
+                    "run's own error follows", outcome.object_name, outcome.tenant_id,
+                    type(error).__name__, error)
 
 
 def _sync_pages(source: PageSource, warehouse: Warehouse, request: SyncRequest, chosen: Plan,
@@ -113,14 +230,15 @@ def _sync_pages(source: PageSource, warehouse: Warehouse, request: SyncRequest, 
     last: Page | None = None
     for page in source.extract(mapping.extract_spec(), tenant, chosen.since, chosen.offset):
         pages += 1
+        _warn_future(mapping, tenant, page, _skew(request))
         pending.extend(page.records)
         pending_pages += 1
         last = page
         if pending_pages >= request.commit_every:
-            state = _state(mapping, tenant, context, page) if ordered else None
+            state = _state(request, context, page) if ordered else None
             counts.add(warehouse.load(transform(mapping, tenant, pending), context, state))
             pending, pending_pages = [], 0
-    final_state = _state(mapping, tenant, context, last)
+    final_state = _state(request, context, last)
     if pending or last is not None:
         counts.add(warehouse.load(transform(mapping, tenant, pending), context, final_state))
     if chosen.snapshot:
@@ -128,23 +246,65 @@ def _sync_pages(source: PageSource, warehouse: Warehouse, request: SyncRequest, 
     return pages
 
 
-def _state(mapping: ObjectMapping, tenant: str, context: RunContext,
-           page: Page | None) -> SyncState:
-    """The watermark after a page: highest UpdatedDateUTC (naive UTC) or JournalNumber."""
+def _state(request: SyncRequest, context: RunContext, page: Page | None) -> SyncState:
+    """The watermark after a page: highest UpdatedDateUTC (naive UTC), at most Xero's clock
+    plus the skew; or the highest JournalNumber."""
+    mapping, tenant = request.mapping, request.tenant_id
     mark = page.high_watermark if page is not None else None
-    stamp = mark.astimezone(UTC).replace(tzinfo=None) if isinstance(mark, datetime) else None
+    stamp = None
+    if isinstance(mark, datetime) and page is not None:
+        stamp = min(mark.astimezone(UTC), _ceiling(page, _skew(request))).replace(tzinfo=None)
     number = mark if isinstance(mark, int) and not isinstance(mark, bool) else None
     return SyncState(mapping.name, tenant, stamp, number, context.run_id, context.loaded_at)
 
 
+def _skew(request: SyncRequest) -> timedelta:
+    """How far past Xero's clock a watermark may go: ``MAX_CLOCK_SKEW``, at most the overlap
+    (the next run then reads from no later than the moment Xero answered)."""
+    return min(MAX_CLOCK_SKEW, request.overlap)
+
+
+def _ceiling(page: Page, skew: timedelta) -> datetime:
+    """The newest change a watermark may record after this page: Xero's clock when the page
+    was answered (its ``Date`` header; ours when absent) plus the skew."""
+    return (page.server_time or datetime.now(UTC)).astimezone(UTC) + skew
+
+
+def _warn_future(mapping: ObjectMapping, tenant: str, page: Page, skew: timedelta) -> None:
+    """Name the page's records changed after ``_ceiling``: they are stored, but the watermark
+    stops short of them (``_state``), so someone should correct them in Xero."""
+    ceiling = _ceiling(page, skew)
+    newest = page.high_watermark  # the newest change read so far: usually nothing to look at
+    if mapping.updated_field is None or not isinstance(newest, datetime) or newest <= ceiling:
+        return
+    future = []
+    for record in page.records:
+        value = record.get(mapping.updated_field) if isinstance(record, dict) else None
+        try:
+            moment = parse_xero_datetime(value) if isinstance(value, str) else None
+        except (ValueError, OverflowError):
+            continue  # the transform quarantines it, naming the field
+        if isinstance(moment, datetime) and moment > ceiling:
+            future.append(f"{record.get(mapping.primary_key)} ({mapping.updated_field} "
+                          f"{moment:%Y-%m-%d %H:%M:%S} UTC)")
+    if future:
+        more = f" and {len(future) - _FUTURE_NAMED} more" if len(future) > _FUTURE_NAMED else ""
+        log.warning("%s tenant %s: %d record(s) changed in the future by Xero's clock (%s UTC): "
+                    "%s%s. They are stored, but the watermark stops at %s UTC so that later "
+                    "changes are still read; correct their dates in Xero", mapping.name, tenant,
+                    len(future), f"{ceiling - skew:%Y-%m-%d %H:%M:%S}",
+                    ", ".join(future[:_FUTURE_NAMED]), more, f"{ceiling:%Y-%m-%d %H:%M:%S}")
+
+
 def _outcome(request: SyncRequest, started: datetime, counts: LoadCounts, pages: int,
-             calls: CallCounter | None, calls_before: int,
-             error: BaseException | None) -> SyncRun:
+             calls: CallCounter | None, calls_before: int, error: BaseException | None,
+             waiting: int | None = None) -> SyncRun:
     return SyncRun(
         run_id=request.run_id, object_name=request.mapping.name, tenant_id=request.tenant_id,
         started_at=started, finished_at=_now(), status="failed" if error else "success",
         calls=(calls.calls - calls_before) if calls else 0, pages=pages, counts=counts,
         error=None if error is None else redact(f"{type(error).__name__}: {error}")[:4000],
+        quarantine_waiting=waiting,
     )
 
 

@@ -224,3 +224,16 @@ def test_watermark_is_the_highest_updated_seen(xero: Xero) -> None:
     assert pages[-1].high_watermark == max(stamps)  # type: ignore[type-var]
     assert all(p.high_watermark is not None for p in pages)
     assert pages[-1].high_watermark.tzinfo == UTC  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("spec", ALL_SPECS, ids=[s.name for s in ALL_SPECS])
+def test_every_page_carries_xeros_clock_from_the_date_header(xero: Xero,
+                                                             spec: ExtractSpec) -> None:
+    xero.admin("POST", "clock", json={"seconds": 3 * 86_400})  # Xero's clock, not ours
+    xero_now = datetime.fromtimestamp(xero.sandbox.state.clock.now(), UTC)
+
+    pages = list(extract(xero.client, spec, xero.tenants[0]))
+
+    for page in pages:
+        assert page.server_time is not None
+        assert abs(page.server_time - xero_now) < timedelta(minutes=1)

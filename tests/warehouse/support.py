@@ -168,9 +168,10 @@ def with_new_ids(record: Record) -> Record:
     return copied
 
 
-def run(run_id: str = "run-1", when: datetime | None = None) -> RunContext:
-    """A run context."""
-    return RunContext(run_id, when or datetime(2026, 1, 2, 3, 4, 5, 678000))
+def run(run_id: str = "run-1", when: datetime | None = None, *,
+        snapshot: bool = False) -> RunContext:
+    """A run context (``snapshot``: a full snapshot's, which records the keys it reads)."""
+    return RunContext(run_id, when or datetime(2026, 1, 2, 3, 4, 5, 678000), snapshot)
 
 
 def state_after(mapping: ObjectMapping, tenant_id: str, records: list[Record]) -> SyncState:

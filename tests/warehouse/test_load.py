@@ -206,8 +206,9 @@ def test_a_full_snapshot_marks_missing_rows_deleted(warehouse: SqlWarehouse,
     snapshot = [unreadable, *live[2:]]
     state = state_after(invoices_mapping, TENANT, live)
 
-    warehouse.load(transform(invoices_mapping, TENANT, snapshot), run("run-2"), None)
-    marked = warehouse.mark_missing_deleted(invoices_mapping, TENANT, run("run-2"), state)
+    snapshot_run = run("run-2", snapshot=True)
+    warehouse.load(transform(invoices_mapping, TENANT, snapshot), snapshot_run, None)
+    marked = warehouse.mark_missing_deleted(invoices_mapping, TENANT, snapshot_run, state)
 
     assert marked == 1
     flags = dict(table_rows(warehouse, "invoices", TENANT, ["invoice_id", "is_deleted"]))
@@ -216,9 +217,10 @@ def test_a_full_snapshot_marks_missing_rows_deleted(warehouse: SqlWarehouse,
     quarantine = table_rows(warehouse, "_quarantine", TENANT, ["record_key", "reason"])
     assert quarantine[0][0] == live[1]["InvoiceID"]
     assert "Total" in quarantine[0][1]
-    back = warehouse.load(transform(invoices_mapping, TENANT, live), run("run-3"), None)
+    again = run("run-3", snapshot=True)
+    back = warehouse.load(transform(invoices_mapping, TENANT, live), again, None)
     assert back.updated == 1  # the row comes back undeleted
-    assert warehouse.mark_missing_deleted(invoices_mapping, TENANT, run("run-3"), None) == 0
+    assert warehouse.mark_missing_deleted(invoices_mapping, TENANT, again, None) == 0
     assert warehouse_data(warehouse, invoices_mapping, TENANT) == expected_rows(
         invoices_mapping, TENANT, live)
 

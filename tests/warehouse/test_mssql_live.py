@@ -7,8 +7,8 @@ Skipped unless ``XERO_SYNC_TEST_MSSQL`` holds a connection URI, e.g.::
 
 Each test gets a scratch schema (``xero_wh_test_<hex>``), dropped with its tables afterwards.
 The tests are the same functions as in ``test_load``, ``test_values``, ``test_tables``,
-``test_failures``, ``test_hostile_records``, ``test_child_keys`` and ``test_spec_examples``;
-only the ``scratch`` fixture differs.
+``test_failures``, ``test_hostile_records``, ``test_child_keys``, ``test_spec_examples``
+and ``test_runs``; only the ``scratch`` fixture differs.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from tests.warehouse import (
     test_failures,
     test_hostile_records,
     test_load,
+    test_runs,
     test_spec_examples,
     test_tables,
     test_values,
@@ -36,11 +37,13 @@ pytestmark = pytest.mark.skipif(
     not URI, reason="no SQL Server here: set XERO_SYNC_TEST_MSSQL=mssql://user:pass@host:1433/db "
                     "to run the warehouse load tests on one")
 
+# STRING_AGG, not SELECT @sql += …: Babelfish keeps only the last row of the latter.
 _DROP_TABLES = (
-    "DECLARE @sql NVARCHAR(MAX) = N''; "
-    "SELECT @sql += N'DROP TABLE ' + QUOTENAME(s.name) + N'.' + QUOTENAME(t.name) + N'; ' "
+    "DECLARE @sql NVARCHAR(MAX); "
+    "SELECT @sql = STRING_AGG(CAST(N'DROP TABLE ' + QUOTENAME(s.name) + N'.' "
+    "+ QUOTENAME(t.name) AS NVARCHAR(MAX)), N'; ') "
     "FROM sys.tables AS t JOIN sys.schemas AS s ON s.schema_id = t.schema_id "
-    "WHERE s.name = %s; EXEC sp_executesql @sql"
+    "WHERE s.name = %s; IF @sql IS NOT NULL EXEC sp_executesql @sql"
 )
 
 
@@ -119,3 +122,41 @@ test_tables_keyed_by_child_ids_are_rebuilt_from_raw_json = (
     test_child_keys.test_tables_keyed_by_child_ids_are_rebuilt_from_raw_json)
 test_every_example_record_lands_children_without_ids_too = (
     test_spec_examples.test_every_example_record_lands_children_without_ids_too)
+# Runs: the run lock, snapshot marking from the keys read, quarantine retries, future dates.
+test_a_load_between_a_snapshots_load_and_its_marking_deletes_no_live_row = (
+    test_runs.test_a_load_between_a_snapshots_load_and_its_marking_deletes_no_live_row)
+test_a_refill_between_a_snapshots_load_and_its_marking_deletes_no_live_row = (
+    test_runs.test_a_refill_between_a_snapshots_load_and_its_marking_deletes_no_live_row)
+test_quarantined_records_count_as_read_by_a_snapshot_and_wait_in_one_row_each = (
+    test_runs.test_quarantined_records_count_as_read_by_a_snapshot_and_wait_in_one_row_each)
+test_a_run_started_during_a_snapshot_waits_its_turn_and_nothing_live_is_deleted = (
+    test_runs.test_a_run_started_during_a_snapshot_waits_its_turn_and_nothing_live_is_deleted)
+test_a_second_run_fails_clearly_naming_the_first_and_other_runs_go_ahead = (
+    test_runs.test_a_second_run_fails_clearly_naming_the_first_and_other_runs_go_ahead)
+test_run_sync_fails_clearly_while_another_run_holds_the_lock = (
+    test_runs.test_run_sync_fails_clearly_while_another_run_holds_the_lock)
+test_a_waiting_run_goes_ahead_when_the_first_ends = (
+    test_runs.test_a_waiting_run_goes_ahead_when_the_first_ends)
+test_a_killed_run_leaves_no_lock_behind = test_runs.test_a_killed_run_leaves_no_lock_behind
+test_a_record_from_the_future_does_not_carry_the_watermark_past_xeros_clock = (
+    test_runs.test_a_record_from_the_future_does_not_carry_the_watermark_past_xeros_clock)
+test_the_watermark_follows_xeros_clock_from_the_date_header = (
+    test_runs.test_the_watermark_follows_xeros_clock_from_the_date_header)
+test_a_watermark_stored_in_the_future_is_reset_and_the_run_reads_everything = (
+    test_runs.test_a_watermark_stored_in_the_future_is_reset_and_the_run_reads_everything)
+test_an_operator_resets_a_watermark_with_the_command_line = (
+    test_runs.test_an_operator_resets_a_watermark_with_the_command_line)
+test_a_quarantined_record_comes_back_once_the_mapping_accepts_it = (
+    test_runs.test_a_quarantined_record_comes_back_once_the_mapping_accepts_it)
+test_a_record_refused_run_after_run_waits_in_one_row = (
+    test_runs.test_a_record_refused_run_after_run_waits_in_one_row)
+test_a_newer_version_read_from_xero_takes_a_record_out_of_quarantine = (
+    test_runs.test_a_newer_version_read_from_xero_takes_a_record_out_of_quarantine)
+test_a_retried_record_never_overwrites_a_newer_stored_version = (
+    test_runs.test_a_retried_record_never_overwrites_a_newer_stored_version)
+test_the_retry_reads_the_quarantine_page_by_page = (
+    test_runs.test_the_retry_reads_the_quarantine_page_by_page)
+test_an_older_sync_runs_table_gains_the_quarantine_waiting_column = (
+    test_runs.test_an_older_sync_runs_table_gains_the_quarantine_waiting_column)
+test_a_warehouse_that_drops_mid_run_raises_the_runs_own_error = (
+    test_runs.test_a_warehouse_that_drops_mid_run_raises_the_runs_own_error)

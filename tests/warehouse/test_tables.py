@@ -127,8 +127,9 @@ def test_a_refill_keeps_rows_a_snapshot_marked_deleted(
     live = [r for r in invoices if r["Status"] not in ("DELETED", "VOIDED")]
     gone = live[:3]  # hard-deleted in Xero: a full snapshot without them marks them deleted
     kept = [r for r in invoices if r not in gone]
-    warehouse.load(transform(invoices_mapping, TENANT, kept), run("snapshot"), None)
-    assert warehouse.mark_missing_deleted(invoices_mapping, TENANT, run("snapshot"), None) == 3
+    snapshot = run("snapshot", snapshot=True)
+    warehouse.load(transform(invoices_mapping, TENANT, kept), snapshot, None)
+    assert warehouse.mark_missing_deleted(invoices_mapping, TENANT, snapshot, None) == 3
 
     warehouse.ensure_tables([widened_invoices()])
 

@@ -215,7 +215,7 @@ def test_a_load_sends_only_generated_tsql_with_values_in_literals(
     warehouse.ensure_tables([invoices_mapping])
     counts = warehouse.load(transform(invoices_mapping, TENANT, [*records, bad]), run(),
                             state_after(invoices_mapping, TENANT, records))
-    warehouse.mark_missing_deleted(invoices_mapping, TENANT, run(), None)
+    warehouse.mark_missing_deleted(invoices_mapping, TENANT, run(snapshot=True), None)
     warehouse.read_state(invoices_mapping, TENANT)
     warehouse.record_run(SyncRun("run-1", "invoices", TENANT, run().loaded_at,
                                  run().loaded_at, "success", 1, 1, counts))

@@ -75,6 +75,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch()
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header by the sandbox's clock, as Xero's shows Xero's (the client
+        keeps watermarks within it)."""
+        return super().date_time_string(
+            self.server.state.clock.now() if timestamp is None else timestamp)
+
     def _dispatch(self) -> None:
         request = self._read_request()
         state = self.server.state

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from xero_sync.errors import XeroSyncError
 from xero_sync.mapping import ObjectMapping
@@ -38,6 +39,9 @@ class RunContext:
 
     run_id: str
     loaded_at: datetime  # naive UTC
+    # The run reads every record: its loads record the keys they saw (``_sync_seen``), and
+    # only such a run may mark the rows it did not see deleted.
+    snapshot: bool = False
 
 
 @dataclass
@@ -71,6 +75,7 @@ class SyncRun:
     pages: int
     counts: LoadCounts
     error: str | None = None
+    quarantine_waiting: int | None = None  # records left in _quarantine after the run
 
 
 class Warehouse(ABC):
@@ -85,6 +90,13 @@ class Warehouse(ABC):
         add columns a mapping gained since (ALTER, data kept)."""
 
     @abstractmethod
+    def run_lock(self, object_name: str, tenant_id: str, run_id: str,
+                 wait: timedelta) -> AbstractContextManager[None]:
+        """Hold the lock that makes runs of one object for one organisation take turns,
+        waiting at most ``wait`` for another run to finish (then ``RunLocked``). It is the
+        database's, tied to this connection or process, so a run that dies releases it."""
+
+    @abstractmethod
     def read_state(self, mapping: ObjectMapping, tenant_id: str) -> SyncState:
         """The object's watermark for an organisation (empty state before the first load)."""
 
@@ -96,8 +108,25 @@ class Warehouse(ABC):
     @abstractmethod
     def mark_missing_deleted(self, mapping: ObjectMapping, tenant_id: str, run: RunContext,
                              state: SyncState | None) -> int:
-        """After a complete snapshot loaded by ``run``: mark rows it did not contain as
-        deleted, in one transaction with the state; returns how many were marked."""
+        """After a complete snapshot loaded by ``run`` (``snapshot=True``): mark deleted the
+        rows whose keys its loads did not record, in one transaction with the state; returns
+        how many were marked. Nothing another run writes meanwhile changes the outcome."""
+
+    @abstractmethod
+    def retry_quarantined(self, mapping: ObjectMapping, tenant_id: str,
+                          run: RunContext) -> LoadCounts:
+        """Transform and load again every record of the object and organisation waiting in
+        ``_quarantine``, from its stored raw JSON; what loads leaves quarantine."""
+
+    @abstractmethod
+    def quarantine_waiting(self, mapping: ObjectMapping, tenant_id: str) -> int:
+        """How many records of the object and organisation wait in ``_quarantine``."""
+
+    @abstractmethod
+    def reset_watermark(self, object_name: str, tenant_id: str, watermark_ts: datetime | None,
+                        watermark_int: int | None, run_id: str) -> bool:
+        """Set the watermarks to these values, back as well as forward (an operator's reset;
+        loads never move them back); False when no state was stored and none is set."""
 
     @abstractmethod
     def record_run(self, run: SyncRun) -> None:
@@ -113,3 +142,8 @@ class WarehouseError(XeroSyncError):
     nothing of the batch is stored and the watermark did not move. Retrying can help."""
 
     retryable = True
+
+
+class RunLocked(WarehouseError):
+    """Another run of the same object for the same organisation held the run lock for longer
+    than this run would wait. Nothing was read or stored; retrying after it ends helps."""

@@ -5,6 +5,10 @@ in one transaction per load. In Airflow the connection comes from ``MsSqlHook.ge
 (``factory.py``); tests and the command line open one from a ``WarehouseTarget``. The
 provider's ``insert_rows(replace=True)`` is not used: it sends one MERGE per row and commits
 every 1,000 rows, so a crash would leave half a batch (see airflow-3.md, section 4).
+
+The run lock (``SqlWarehouse.run_lock``) is ``sp_getapplock`` owned by the session of the
+warehouse's connection: it outlives the run's transactions, and the server releases it when
+the session ends, so a run whose process dies (SIGKILL included) cannot leave it held.
 """
 
 from __future__ import annotations
@@ -25,11 +29,15 @@ from xero_sync.warehouse.tsql import (
     create_schema_sql,
     ddl_lock_sql,
     existing_columns_sql,
+    forget_quarantined_sql,
     merge_sql,
     primary_key_sql,
     quarantine_sql,
     reapply_sql,
+    record_seen_sql,
     replace_children_sql,
+    run_lock_sql,
+    run_unlock_sql,
     save_state_sql,
     schema_id_sql,
     session_sql,
@@ -70,6 +78,24 @@ class MssqlWarehouse(SqlWarehouse):
                 "(-1 timeout, -2 cancelled, -3 deadlock): another task held the table-creation "
                 "lock too long; retry the task"
             )
+
+    def _acquire_run_lock(self, resource: str) -> bool:
+        with self._transaction("take the run lock", resource) as cursor:
+            cursor.execute(run_lock_sql(), (resource,))
+            row = cursor.fetchone()
+        code = None if row is None else int(row[0])
+        if code in (-1, -999):  # held by another session (SQL Server says -1, Babelfish -999)
+            return False
+        if code is None or code < 0:
+            raise WarehouseError(
+                f"warehouse {self.description}: sp_getapplock on {resource!r} returned {code} "
+                "(-2 cancelled, -3 deadlock victim); retry the task"
+            )
+        return True
+
+    def _release_run_lock(self, resource: str) -> None:
+        with self._transaction("release the run lock", resource) as cursor:
+            cursor.execute(run_unlock_sql(), (resource,))
 
     def _create_schema(self, cursor: Any) -> None:
         cursor.execute(schema_id_sql(), (self.schema,))
@@ -126,6 +152,16 @@ class MssqlWarehouse(SqlWarehouse):
         if records:
             payload = rows_json(QUARANTINE, QUARANTINE.names, self.quarantine_rows(records, run))
             cursor.execute(quarantine_sql(self.schema), (payload,))
+
+    def _forget_quarantined(self, cursor: Any, object_name: str, tenant_id: str,
+                            keys: list[str]) -> None:
+        cursor.execute(forget_quarantined_sql(self.schema),
+                       (tenant_id, object_name, json.dumps(keys)))
+
+    def _record_seen(self, cursor: Any, staged: StagedBatch, keys: list[str],
+                     run: RunContext) -> None:
+        cursor.execute(record_seen_sql(self.schema),
+                       (staged.mapping.name, staged.tenant_id, run.run_id, json.dumps(keys)))
 
     def _save_state(self, cursor: Any, state: SyncState, run: RunContext) -> None:
         cursor.execute(save_state_sql(self.schema), self.state_values(state, run))

@@ -11,6 +11,11 @@ A batch none of whose keys is stored yet (every page of a first load) skips the 
 the upsert: its rows are COPYed straight into the table. COPY text is formatted here, column
 by column, in slices that the server inserts while the next is formatted. Key lists travel
 as one array parameter. After large loads the tables are ANALYZEd (``_after_commit``).
+
+The run lock (``SqlWarehouse.run_lock``) is a session advisory lock on the warehouse's own
+connection, keyed by a 64-bit hash of the object, organisation and schema: it outlives the
+run's commits and rollbacks, and the server releases it when the session ends, so a run whose
+process dies (SIGKILL included) cannot leave it held.
 """
 
 from __future__ import annotations
@@ -22,7 +27,14 @@ from xero_sync.warehouse.base import RunContext, SyncState
 from xero_sync.warehouse.dialect import POSTGRES
 from xero_sync.warehouse.sqlbase import ParentResult, SqlWarehouse
 from xero_sync.warehouse.staging import Frame, StagedBatch
-from xero_sync.warehouse.tables import RUN_ID, SYNC_STATE, TableSpec, compared_columns
+from xero_sync.warehouse.tables import (
+    QUARANTINE,
+    RUN_ID,
+    SYNC_SEEN,
+    SYNC_STATE,
+    TableSpec,
+    compared_columns,
+)
 from xero_sync.warehouse.upsert import not_older, on_conflict, state_upsert
 from xero_sync.warehouse.values import (
     COPY_NULL,
@@ -70,6 +82,16 @@ class PostgresWarehouse(SqlWarehouse):
         import psycopg
 
         return (psycopg.Error,)
+
+    def _acquire_run_lock(self, resource: str) -> bool:
+        with self._transaction("take the run lock", resource) as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (resource,))
+            row = cursor.fetchone()
+        return bool(row and row[0])
+
+    def _release_run_lock(self, resource: str) -> None:
+        with self._transaction("release the run lock", resource) as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (resource,))
 
     def _lock_ddl(self, cursor: Any) -> None:
         """Concurrent CREATE TABLE of the same name collide in the catalog: serialise."""
@@ -225,6 +247,24 @@ class PostgresWarehouse(SqlWarehouse):
             self._rollback()
             log.warning("warehouse %s: ANALYZE %s failed: %s", self.description, name, error)
         self._analyzed[name] = self._analyzed.get(name, 0) + self._written.pop(name)
+
+    def _forget_quarantined(self, cursor: Any, object_name: str, tenant_id: str,
+                            keys: list[str]) -> None:
+        q = self.sql.quote
+        cursor.execute(
+            f"DELETE FROM {self.table(QUARANTINE.name)} WHERE {q('tenant_id')} = %s "  # noqa: S608 - identifiers only
+            f"AND {q('object')} = %s AND {q('record_key')} = ANY(CAST(%s AS text[]))",
+            (tenant_id, object_name, array_literal(keys)))
+
+    def _record_seen(self, cursor: Any, staged: StagedBatch, keys: list[str],
+                     run: RunContext) -> None:
+        """The keys go in as text (a cast to the column's varchar(n) would cut a longer one
+        silently; the insert refuses it instead)."""
+        cursor.execute(
+            f"INSERT INTO {self.table(SYNC_SEEN.name)} ({self.sql.columns(SYNC_SEEN.names)}) "  # noqa: S608 - identifiers only
+            "SELECT %s, %s, k, %s FROM unnest(CAST(%s AS text[])) AS k "
+            "ON CONFLICT DO NOTHING",
+            (staged.mapping.name, staged.tenant_id, run.run_id, array_literal(keys)))
 
     def _save_state(self, cursor: Any, state: SyncState, run: RunContext) -> None:
         cursor.execute(state_upsert(self.sql, self.table(SYNC_STATE.name), "t"),

@@ -5,13 +5,26 @@
 1. stage the parent rows, one per key (``staging.py``), and MERGE them: a stored row is only
    overwritten by a staged row whose UpdatedDateUTC is not older, and a staged row identical to
    the stored one is left alone (counted unchanged, children untouched);
-2. mark every key the source contained as seen by this run (``_run_id``), applied or not, so
-   that a full snapshot's ``mark_missing_deleted`` only marks what the snapshot lacked;
+2. set ``_run_id`` on every stored row the source contained, applied or not; in a snapshot
+   run (``RunContext.snapshot``) also record every key the source contained, quarantined ones
+   included (they exist in Xero), in ``_sync_seen``. ``mark_missing_deleted`` marks the rows
+   whose key is not there: it depends only on what the snapshot itself read, never on
+   ``_run_id``, which any other load or a refill rewrites;
 3. for the parents actually applied, delete their child rows in every child table and insert
    the staged ones: an older copy never replaces newer children. Only updated parents can have
    stored children: a parent this load inserted had no row, and parent rows are never
    deleted, so its children are inserted without a DELETE first;
-4. store the quarantined records; move the watermark, never back; commit.
+4. quarantine: remove the waiting ``_quarantine`` rows of every key the batch holds (a record
+   read later from Xero is its current version, so the waiting one is done with) and store the
+   refused records, one row per record; move the watermark, never back; commit.
+
+Quarantined records are retried at the start of every run (``retry_quarantined``): their raw
+JSON goes through ``transform`` and ``load`` again, newer-wins included, so a fixed mapping
+brings them in and they leave quarantine.
+
+Runs of one object for one organisation take turns (``run_lock``): a database lock tied to the
+run's connection (PostgreSQL, SQL Server) or process (SQLite), so a run that dies, even by
+SIGKILL, releases it; a second run waits a bounded time, then fails with ``RunLocked``.
 
 ``ensure_tables`` creates tables and ALTERs in the columns a mapping gained. Stored rows would
 hold NULL in a new column until Xero next sent them (for a child table's column or a new child
@@ -32,9 +45,12 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import os
+import socket
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from xero_sync.errors import ConfigurationError
@@ -44,6 +60,7 @@ from xero_sync.warehouse.base import (
     DEFAULT_SCHEMA,
     LoadCounts,
     RunContext,
+    RunLocked,
     SyncRun,
     SyncState,
     Warehouse,
@@ -62,15 +79,24 @@ from xero_sync.warehouse.dialect import Dialect, check_schema
 from xero_sync.warehouse.staging import StagedBatch, stage
 from xero_sync.warehouse.statements import (
     REFILL_PAGE,
+    clear_lock_holder_sql,
+    clear_seen_sql,
+    count_quarantine_sql,
     insert_sql,
+    lock_holder_sql,
     mark_missing_sql,
+    quarantine_page_sql,
+    quarantined_key_sql,
     raw_page_sql,
+    reset_state_sql,
     select_state_sql,
     tenants_sql,
 )
 from xero_sync.warehouse.tables import (
     CONTROL_TABLES,
     QUARANTINE,
+    SEEN_KEY_LENGTH,
+    SYNC_LOCKS,
     SYNC_RUNS,
     SYNC_STATE,
     ColumnSpec,
@@ -82,6 +108,7 @@ from xero_sync.warehouse.values import Converter, canonical
 
 log = logging.getLogger(__name__)
 CREATED, WIDENED = "created", "widened"  # what ensure_tables did to a table
+LOCK_POLL_SECONDS = 2.0  # how often a waiting run tries the run lock again
 
 
 @dataclass
@@ -107,6 +134,7 @@ class SqlWarehouse(Warehouse):
         self.schema = check_schema(schema)
         self.dialect = self.sql.name
         self.description = description or self.sql.name
+        self.sleep: Callable[[float], None] = time.sleep  # between tries of the run lock
 
     def table(self, name: str) -> str:
         """A table's qualified, quoted name in this warehouse."""
@@ -132,6 +160,84 @@ class SqlWarehouse(Warehouse):
                 if grown and changes[mapping.table] != CREATED:
                     self._refill(cursor, mapping, grown)
 
+    @contextlib.contextmanager
+    def run_lock(self, object_name: str, tenant_id: str, run_id: str,
+                 wait: timedelta) -> Iterator[None]:
+        """Take the run lock of an object and organisation, trying every few seconds for at
+        most ``wait`` (the first wait is logged with the holder's run id, from
+        ``_sync_locks``), then raising ``RunLocked``; hold it until the block ends.
+
+        Taking it also clears ``_sync_seen`` of the object and organisation: with the lock
+        free, whatever a snapshot recorded there belongs to a run that died before marking.
+        Leaving it never raises (a dropped connection must not hide the run's own error; the
+        server ends a dropped session's locks itself)."""
+        resource = f"xero_sync:run:{self.schema}:{object_name}:{tenant_id}"
+        what = f"{object_name} for organisation {tenant_id}"
+        deadline = time.monotonic() + wait.total_seconds()
+        announced = False
+        while not self._acquire_run_lock(resource):
+            holder = self._lock_holder(object_name, tenant_id)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RunLocked(
+                    f"warehouse {self.description}: {what} is being synced by another run "
+                    f"({holder}); this run waited {wait.total_seconds():.0f} s for it and "
+                    "stopped before reading or storing anything. Runs of one object and "
+                    "organisation take turns so that they never undo each other's work; the "
+                    "task's retry runs once that run ends (a run that died releases the lock "
+                    "when its database session or process ends)"
+                )
+            if not announced:
+                log.info("%s is being synced by another run (%s): waiting up to %.0f s for it "
+                         "to finish", what, holder, wait.total_seconds())
+                announced = True
+            self.sleep(min(LOCK_POLL_SECONDS, left))
+        try:
+            if announced:
+                log.info("%s: the other run finished; this run goes ahead", what)
+            self._claim_run(object_name, tenant_id, run_id)
+            yield
+        finally:
+            self._leave_run(object_name, tenant_id, resource)
+
+    def _lock_holder(self, object_name: str, tenant_id: str) -> str:
+        """The holder's run id, host, process and start, as far as ``_sync_locks`` knows."""
+        try:
+            with self._transaction("read the run lock's holder", SYNC_LOCKS.name) as cursor:
+                cursor.execute(lock_holder_sql(self.sql, self.schema), (object_name, tenant_id))
+                row = cursor.fetchone()
+        except WarehouseError as error:
+            log.warning("%s", error)
+            row = None
+        if row is None:
+            return "holder unknown"
+        since = self.read_timestamp(row[2])
+        return f"run {row[0]} on {row[1]}, since {since:%Y-%m-%d %H:%M:%S} UTC"
+
+    def _claim_run(self, object_name: str, tenant_id: str, run_id: str) -> None:
+        """Write this run into ``_sync_locks``; clear ``_sync_seen`` of dead runs."""
+        holder = f"{socket.gethostname()} pid {os.getpid()}"[:250]
+        now = datetime.now(UTC).replace(tzinfo=None)
+        with self._transaction("claim the run lock", self.table(SYNC_LOCKS.name)) as cursor:
+            cursor.execute(clear_lock_holder_sql(self.sql, self.schema), (object_name, tenant_id))
+            cursor.execute(self.insert_sql(SYNC_LOCKS),
+                           (object_name, tenant_id, run_id, holder, self.bind_timestamp(now)))
+            cursor.execute(clear_seen_sql(self.sql, self.schema), (object_name, tenant_id))
+
+    def _leave_run(self, object_name: str, tenant_id: str, resource: str) -> None:
+        try:
+            with self._transaction("leave the run lock", self.table(SYNC_LOCKS.name)) as cursor:
+                cursor.execute(clear_lock_holder_sql(self.sql, self.schema),
+                               (object_name, tenant_id))
+        except Exception as error:  # the lock matters, the holder row is only information
+            log.warning("warehouse %s: could not clear the run lock's holder row: %s",
+                        self.description, error)
+        try:
+            self._release_run_lock(resource)
+        except Exception as error:  # a dropped session has released it already
+            log.warning("warehouse %s: could not release the run lock %s: %s (the server "
+                        "releases it when the session ends)", self.description, resource, error)
+
     def read_state(self, mapping: ObjectMapping, tenant_id: str) -> SyncState:
         """The stored watermark, or an empty state before the first load."""
         sql = select_state_sql(self.sql, self.schema)
@@ -145,13 +251,21 @@ class SqlWarehouse(Warehouse):
                          self.read_timestamp(row[3]))
 
     def load(self, batch: Batch, run: RunContext, state: SyncState | None) -> LoadCounts:
-        """Stage, MERGE, replace children, quarantine, move the watermark: one transaction."""
+        """Stage, MERGE, replace children, record seen keys (snapshots), quarantine, move the
+        watermark: one transaction."""
+        return self._load(batch, run, state, [])
+
+    def _load(self, batch: Batch, run: RunContext, state: SyncState | None,
+              done: list[str]) -> LoadCounts:
+        """``load``; the waiting quarantine rows of ``done`` are removed too."""
         _check_state(batch.mapping, batch.tenant_id, state)
         staged = stage(batch)
         where = f"{self.table(batch.mapping.table)} (tenant {batch.tenant_id})"
         with self._transaction(f"load {staged.parent.size} rows", where) as cursor:
             counts = self._load_staged(cursor, staged, run)
-            self._insert_quarantine(cursor, staged.quarantined, run)
+            if run.snapshot and staged.seen_keys:
+                self._record_seen(cursor, staged, _seen_texts(staged), run)
+            self._requarantine(cursor, staged, done, run)
             counts.quarantined = len(staged.quarantined)
             if state is not None:
                 self._save_state(cursor, state, run)
@@ -161,19 +275,87 @@ class SqlWarehouse(Warehouse):
 
     def mark_missing_deleted(self, mapping: ObjectMapping, tenant_id: str, run: RunContext,
                              state: SyncState | None) -> int:
-        """Rows of the tenant that ``run`` did not see become is_deleted, with the state."""
+        """Rows of the tenant whose key the snapshot ``run`` did not record in ``_sync_seen``
+        become is_deleted; the recorded keys are cleared; the state moves: one transaction."""
         _check_state(mapping, tenant_id, state)
-        sql = mark_missing_sql(self.sql, self.schema, mapping.table)
-        params = (True, self.bind_timestamp(run.loaded_at), tenant_id, False, run.run_id)
+        if not run.snapshot:
+            raise ConfigurationError(
+                f"mark_missing_deleted of {mapping.name}/{tenant_id} was given run "
+                f"{run.run_id!r}, which is not a snapshot: only a run whose loads recorded every "
+                "key they read (RunContext(snapshot=True)) can tell which rows are gone"
+            )
+        key = parent_table(mapping).column(mapping.key_column)
+        sql = mark_missing_sql(self.sql, self.schema, mapping.table, key)
+        params = (True, self.bind_timestamp(run.loaded_at), tenant_id, False, mapping.name)
         where = f"{self.table(mapping.table)} (tenant {tenant_id})"
         with self._transaction("mark rows missing from the snapshot deleted", where) as cursor:
             cursor.execute(sql, params)
             marked = int(cursor.rowcount)
+            cursor.execute(clear_seen_sql(self.sql, self.schema), (mapping.name, tenant_id))
             if state is not None:
                 self._save_state(cursor, state, run)
         log.info("%s tenant %s: %d rows missing from the snapshot marked deleted",
                  mapping.name, tenant_id, marked)
         return marked
+
+    def retry_quarantined(self, mapping: ObjectMapping, tenant_id: str,
+                          run: RunContext) -> LoadCounts:
+        """Load the waiting records of the object and organisation again from their raw JSON,
+        ``refill_page`` at a time in key order, each page one ``load`` (newer-wins guards it,
+        so an old version never overwrites a newer row). Every retried record leaves
+        quarantine: it is stored, or a newer version is, or it is refused again and its row
+        replaced. Records without a key cannot be stored and are not retried. Returns the
+        loads' counts (``quarantined``: refused again)."""
+        total = LoadCounts()
+        run = replace(run, snapshot=False)  # a retried record is not one the snapshot read
+        params: tuple[Any, ...] = (tenant_id, mapping.name)
+        sql = quarantine_page_sql(self.sql, self.schema, True, self.refill_page)
+        while True:
+            with self._transaction("read quarantined records", QUARANTINE.name) as cursor:
+                cursor.execute(sql, params)
+                rows = cursor.fetchall()
+            if not rows:
+                return total
+            records, keys = [], []
+            for key, raw in rows:
+                try:
+                    records.append(json.loads(raw))
+                except ValueError as error:  # stays waiting: a person must look at it
+                    log.warning("%s tenant %s: quarantined record %s has unreadable raw JSON "
+                                "(%s); it stays in quarantine", mapping.name, tenant_id, key,
+                                error)
+                    continue
+                keys.append(str(key))
+            total.add(self._load(transform(mapping, tenant_id, records), run, None, keys))
+            if len(rows) < self.refill_page:
+                return total
+            sql = quarantine_page_sql(self.sql, self.schema, False, self.refill_page)
+            params = (tenant_id, mapping.name, rows[-1][0])
+
+    def quarantine_waiting(self, mapping: ObjectMapping, tenant_id: str) -> int:
+        """``SELECT COUNT(*)`` of the object's and organisation's ``_quarantine`` rows."""
+        with self._transaction("count quarantined records", QUARANTINE.name) as cursor:
+            cursor.execute(count_quarantine_sql(self.sql, self.schema), (tenant_id, mapping.name))
+            row = cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    def reset_watermark(self, object_name: str, tenant_id: str, watermark_ts: datetime | None,
+                        watermark_int: int | None, run_id: str) -> bool:
+        """UPDATE the state row (the one statement that moves a watermark back); INSERT it
+        when there is none and a watermark is given."""
+        now = self.bind_timestamp(datetime.now(UTC).replace(tzinfo=None))
+        stamp = self.bind_timestamp(watermark_ts)
+        table = self.table(SYNC_STATE.name)
+        with self._transaction("reset the watermark", table) as cursor:
+            cursor.execute(reset_state_sql(self.sql, self.schema),
+                           (stamp, watermark_int, run_id, now, object_name, tenant_id))
+            if int(cursor.rowcount) > 0:
+                return True
+            if watermark_ts is None and watermark_int is None:
+                return False
+            cursor.execute(self.insert_sql(SYNC_STATE),
+                           (object_name, tenant_id, stamp, watermark_int, run_id, now))
+        return True
 
     def record_run(self, run: SyncRun) -> None:
         """Append the run's row to ``_sync_runs``."""
@@ -182,7 +364,7 @@ class SqlWarehouse(Warehouse):
                   self.bind_timestamp(run.started_at), self.bind_timestamp(run.finished_at),
                   run.status, run.calls, run.pages, counts.inserted, counts.updated,
                   counts.unchanged, counts.deleted, counts.child_rows, counts.quarantined,
-                  run.error)
+                  run.error, run.quarantine_waiting)
         table = self.table(SYNC_RUNS.name)
         with self._transaction("record the run", table) as cursor:
             cursor.execute(self.insert_sql(SYNC_RUNS), values)
@@ -267,6 +449,24 @@ class SqlWarehouse(Warehouse):
         if records:
             cursor.executemany(self.insert_sql(QUARANTINE), self.quarantine_rows(records, run))
 
+    def _forget_quarantined(self, cursor: Any, object_name: str, tenant_id: str,
+                            keys: list[str]) -> None:
+        """Delete the ``_quarantine`` rows of these record keys (one statement)."""
+        raise NotImplementedError
+
+    def _record_seen(self, cursor: Any, staged: StagedBatch, keys: list[str],
+                     run: RunContext) -> None:
+        """Add the keys (as text) to ``_sync_seen``; keys already there stay (one statement)."""
+        raise NotImplementedError
+
+    def _acquire_run_lock(self, resource: str) -> bool:
+        """Try the run lock once, without waiting: True when this warehouse now holds it."""
+        raise NotImplementedError
+
+    def _release_run_lock(self, resource: str) -> None:
+        """Release the run lock taken by ``_acquire_run_lock``."""
+        raise NotImplementedError
+
     def _save_state(self, cursor: Any, state: SyncState, run: RunContext) -> None:
         """Upsert ``_sync_state``; watermarks become the greater of stored and new."""
         raise NotImplementedError
@@ -275,6 +475,35 @@ class SqlWarehouse(Warehouse):
         """Housekeeping once a load is committed (never part of it)."""
 
     # -- the protocol -----------------------------------------------------------------------
+
+    def _requarantine(self, cursor: Any, staged: StagedBatch, done: list[str],
+                      run: RunContext) -> None:
+        """One waiting row per record: remove the rows of every key the batch holds (stored
+        now, or refused again) and of ``done``, then store the refused records, the last copy
+        of each (read last, so the current one)."""
+        refused = _last_per_key(staged.quarantined)
+        keys = {str(key) for key in staged.keys} | set(done)
+        keys.update(r.record_key for r in refused if r.record_key is not None)
+        if keys:
+            self._forget_quarantined(cursor, staged.mapping.name, staged.tenant_id,
+                                     sorted(keys))
+        self._insert_quarantine(cursor, refused, run)
+
+    def _not_waiting(self, cursor: Any, records: list[Quarantined]) -> list[Quarantined]:
+        """The refill's refused records that have no row in quarantine yet. A waiting row is
+        newer than the stored version a refill reads (a later read replaces it), so it is
+        kept, not overwritten by the older record; refills refuse few records, so one query
+        each is fine."""
+        kept = []
+        for record in _last_per_key(records):
+            if record.record_key is not None:
+                cursor.execute(quarantined_key_sql(self.sql, self.schema),
+                               (record.tenant_id, record.object_name, record.record_key))
+                row = cursor.fetchone()
+                if row and int(row[0]):
+                    continue
+            kept.append(record)
+        return kept
 
     def _load_staged(self, cursor: Any, staged: StagedBatch, run: RunContext) -> LoadCounts:
         counts = LoadCounts()
@@ -357,8 +586,9 @@ class SqlWarehouse(Warehouse):
 
         The records are the stored versions themselves, so the newer-wins guard passes and
         nothing moves but the new columns (and ``_loaded_at``/``_run_id`` of the parent rows
-        whose values change). Its own run id keeps a full snapshot's delete marking exact. A
-        stored record the widened mapping refuses is quarantined and keeps its old row."""
+        whose values change). A full snapshot's delete marking reads ``_sync_seen``, which a
+        refill never writes. A stored record the widened mapping refuses is quarantined (unless
+        a newer version of it already waits there) and keeps its old row."""
         now = datetime.now(UTC)
         run = RunContext(f"refill {mapping.name} {now:%Y-%m-%dT%H:%M:%SZ}",
                          now.replace(tzinfo=None))
@@ -380,7 +610,8 @@ class SqlWarehouse(Warehouse):
                     merged = self._merge_parents(cursor, staged, run)
                     self._replace_children(cursor, staged, self._reapply(cursor, staged, merged),
                                            run)
-                self._insert_quarantine(cursor, staged.quarantined, run)
+                self._insert_quarantine(cursor, self._not_waiting(cursor, staged.quarantined),
+                                        run)
                 self._discard_stage(cursor)
                 refilled += len(records)
             log.info("%s tenant %s: %d stored records refilled", mapping.name, tenant_id,
@@ -417,8 +648,9 @@ class SqlWarehouse(Warehouse):
 
     @contextlib.contextmanager
     def _transaction(self, action: str, where: str) -> Iterator[Any]:
-        cursor = self.connection.cursor()
+        cursor = None
         try:
+            cursor = self.connection.cursor()  # a dropped connection may fail here already
             self._begin(cursor)
             yield cursor
             self.connection.commit()
@@ -433,8 +665,9 @@ class SqlWarehouse(Warehouse):
                 ) from error
             raise
         finally:
-            with contextlib.suppress(Exception):
-                cursor.close()
+            if cursor is not None:
+                with contextlib.suppress(Exception):
+                    cursor.close()
 
     def _rollback(self) -> None:
         try:
@@ -449,3 +682,29 @@ def _check_state(mapping: ObjectMapping, tenant_id: str, state: SyncState | None
             f"state for {state.object_name}/{state.tenant_id} passed with a batch of "
             f"{mapping.name}/{tenant_id}; pass the state of the batch's object and tenant"
         )
+
+
+def _seen_texts(staged: StagedBatch) -> list[str]:
+    """The keys a snapshot's batch read, as ``_sync_seen`` stores them (text)."""
+    texts = [str(key) for key in staged.seen_keys]
+    too_long = next((text for text in texts if len(text) > SEEN_KEY_LENGTH), None)
+    if too_long is not None:
+        raise ConfigurationError(
+            f"{staged.mapping.name}: key {too_long[:60]!r}… is longer than the "
+            f"{SEEN_KEY_LENGTH} characters a full snapshot can record; give the key column a "
+            f"length of at most {SEEN_KEY_LENGTH} in the mapping, or sync it incrementally"
+        )
+    return texts
+
+
+def _last_per_key(records: list[Quarantined]) -> list[Quarantined]:
+    """One refused record per key, the last; records without a key are all kept."""
+    last: dict[str, Quarantined] = {}
+    keyless = []
+    for record in records:
+        if record.record_key is None:
+            keyless.append(record)
+        else:
+            last.pop(record.record_key, None)
+            last[record.record_key] = record
+    return [*last.values(), *keyless]

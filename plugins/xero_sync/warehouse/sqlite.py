@@ -7,20 +7,38 @@ keys and writing the batch see the same data: the classification into inserted, 
 unchanged and older is done on that read, and the upsert (``INSERT … ON CONFLICT DO UPDATE
 … WHERE``, executemany) carries the newer-wins guard as well. Key lists travel as one JSON
 parameter (``json_each``), never as SQL text.
+
+The run lock (``SqlWarehouse.run_lock``) is an ``flock`` on a file beside the database
+(``<database>.run-locks/<schema>.<object>.<tenant>.lock``), not a database lock: holding
+SQLite's write lock for a whole run would stop every other object's loads and the token store,
+which live in the same file, for as long as the run lasts. The kernel releases an ``flock``
+when its process ends, however it ends (SIGKILL included), so no run can leave it held; it is
+taken per open file, so two warehouses of one process exclude each other too. An in-memory
+database belongs to one connection: nothing else can reach it, so it needs no lock.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import re
 import sqlite3
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from xero_sync.warehouse.base import RunContext, SyncState
 from xero_sync.warehouse.dialect import SQLITE
 from xero_sync.warehouse.sqlbase import ParentResult, SqlWarehouse
 from xero_sync.warehouse.staging import Frame, StagedBatch
-from xero_sync.warehouse.tables import SYNC_STATE, TableSpec, compared_columns
+from xero_sync.warehouse.tables import (
+    QUARANTINE,
+    SYNC_SEEN,
+    SYNC_STATE,
+    TableSpec,
+    compared_columns,
+)
 from xero_sync.warehouse.upsert import not_older, on_conflict, state_upsert
 from xero_sync.warehouse.values import Converter, sqlite_converter, timestamp_text
 
@@ -38,6 +56,7 @@ class SqliteWarehouse(SqlWarehouse):
             connection.isolation_level = None
         super().__init__(connection, schema, description=description)
         self._session_ready = False
+        self._run_locks: dict[str, IO[str]] = {}  # resource -> the open, flocked file
 
     def _begin(self, cursor: Any) -> None:
         if not self._session_ready:
@@ -65,6 +84,39 @@ class SqliteWarehouse(SqlWarehouse):
     def converters(self, spec: TableSpec) -> list[Converter]:
         """Decimals, dates and timestamps as text, booleans as 0/1."""
         return [sqlite_converter(spec.column(name).type) for name in spec.data_columns]
+
+    def _acquire_run_lock(self, resource: str) -> bool:
+        directory = self._lock_directory()
+        if directory is None:
+            return True
+        directory.mkdir(exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", resource.removeprefix("xero_sync:run:"))
+        handle = open(directory / f"{name}.lock", "a")  # noqa: SIM115 - held past this call
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        except BaseException:
+            handle.close()
+            raise
+        self._run_locks[resource] = handle
+        return True
+
+    def _release_run_lock(self, resource: str) -> None:
+        handle = self._run_locks.pop(resource, None)
+        if handle is not None:
+            handle.close()  # closing the file releases the flock
+
+    def _lock_directory(self) -> Path | None:
+        """``<database file>.run-locks``; None for an in-memory database."""
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute("PRAGMA database_list")
+            path = next((row[2] for row in cursor.fetchall() if row[1] == "main"), "")
+        finally:
+            cursor.close()
+        return Path(f"{os.path.abspath(path)}.run-locks") if path else None
 
     def _lock_ddl(self, cursor: Any) -> None:
         """``BEGIN IMMEDIATE`` already holds the write lock."""
@@ -151,6 +203,22 @@ class SqliteWarehouse(SqlWarehouse):
             f"DELETE FROM {self.table(frame.spec.name)} WHERE {q('tenant_id')} = ? "  # noqa: S608 - identifiers only
             f"AND {q(staged.key_column)} IN (SELECT value FROM json_each(?))",
             (staged.tenant_id, keys))
+
+    def _forget_quarantined(self, cursor: Any, object_name: str, tenant_id: str,
+                            keys: list[str]) -> None:
+        q = self.sql.quote
+        cursor.execute(
+            f"DELETE FROM {self.table(QUARANTINE.name)} WHERE {q('tenant_id')} = ? "  # noqa: S608 - identifiers only
+            f"AND {q('object')} = ? AND {q('record_key')} IN (SELECT value FROM json_each(?))",
+            (tenant_id, object_name, json.dumps(keys)))
+
+    def _record_seen(self, cursor: Any, staged: StagedBatch, keys: list[str],
+                     run: RunContext) -> None:
+        names = self.sql.columns(SYNC_SEEN.names)
+        cursor.execute(
+            f"INSERT OR IGNORE INTO {self.table(SYNC_SEEN.name)} ({names}) "  # noqa: S608 - identifiers only
+            "SELECT ?, ?, value, ? FROM json_each(?)",
+            (staged.mapping.name, staged.tenant_id, run.run_id, json.dumps(keys)))
 
     def _save_state(self, cursor: Any, state: SyncState, run: RunContext) -> None:
         table = self.table(SYNC_STATE.name)

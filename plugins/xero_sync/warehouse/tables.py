@@ -77,6 +77,8 @@ SYNC_RUNS = TableSpec("_sync_runs", (
                                                "unchanged", "deleted", "child_rows",
                                                "quarantined")),
     ColumnSpec("error", "string"),
+    # Added later, so ALTERed onto older tables: records still waiting in _quarantine.
+    ColumnSpec("quarantine_waiting", "bigint"),
 ), ())
 
 QUARANTINE = TableSpec("_quarantine", (
@@ -86,7 +88,24 @@ QUARANTINE = TableSpec("_quarantine", (
     ColumnSpec("quarantined_at", "timestamp", nullable=False),
 ), ())
 
-CONTROL_TABLES = (SYNC_STATE, SYNC_RUNS, QUARANTINE)
+# The keys a full snapshot has read so far, one row per key, written in the same transaction
+# as each load: marking the rows it did not read depends on nothing another run can write.
+SEEN_KEY_LENGTH = 300  # a SQL Server primary key holds at most 900 bytes
+SYNC_SEEN = TableSpec("_sync_seen", (
+    ColumnSpec("object", "string", 100, nullable=False), TENANT_ID,
+    ColumnSpec("record_key", "string", SEEN_KEY_LENGTH, nullable=False),
+    ColumnSpec("run_id", "string", 250),
+), ("object", "tenant_id", "record_key"))
+
+# Which run holds the run lock of an object and organisation (the lock itself is the
+# database's: see SqlWarehouse.run_lock); read by a run that has to wait, for its log line.
+SYNC_LOCKS = TableSpec("_sync_locks", (
+    ColumnSpec("object", "string", 100, nullable=False), TENANT_ID,
+    ColumnSpec("run_id", "string", 250, nullable=False), ColumnSpec("holder", "string", 250),
+    ColumnSpec("acquired_at", "timestamp", nullable=False),
+), ("object", "tenant_id"))
+
+CONTROL_TABLES = (SYNC_STATE, SYNC_RUNS, QUARANTINE, SYNC_SEEN, SYNC_LOCKS)
 
 
 def check_identifier(name: str, what: str) -> str:

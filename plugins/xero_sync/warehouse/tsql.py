@@ -23,16 +23,25 @@ from xero_sync.mapping import ChildTable, ObjectMapping
 from xero_sync.warehouse.ddl import create_table
 from xero_sync.warehouse.dialect import MSSQL
 from xero_sync.warehouse.statements import (
+    clear_lock_holder_sql,
+    clear_seen_sql,
+    count_quarantine_sql,
     insert_sql,
+    lock_holder_sql,
     mark_missing_sql,
+    quarantine_page_sql,
+    quarantined_key_sql,
     raw_page_sql,
+    reset_state_sql,
     select_state_sql,
     tenants_sql,
 )
 from xero_sync.warehouse.tables import (
     CONTROL_TABLES,
     QUARANTINE,
+    SYNC_LOCKS,
     SYNC_RUNS,
+    SYNC_SEEN,
     SYNC_STATE,
     ColumnSpec,
     TableSpec,
@@ -60,6 +69,53 @@ def ddl_lock_sql() -> str:
     return ("DECLARE @result INT; EXEC @result = sp_getapplock @Resource = %s, "
             f"@LockMode = 'Exclusive', @LockOwner = 'Transaction', "
             f"@LockTimeout = {LOCK_TIMEOUT_MS}; SELECT @result AS lock_result")
+
+
+def run_lock_sql() -> str:
+    """Try the run lock once, without waiting: an exclusive application lock owned by the
+    session, so it outlives the run's transactions and ends with its connection. Parameter:
+    the resource. Returns sp_getapplock's code (0 granted; SQL Server -1, Babelfish -999 when
+    another session holds it)."""
+    return ("DECLARE @result INT; EXEC @result = sp_getapplock @Resource = %s, "
+            "@LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 0; "
+            "SELECT @result AS lock_result")
+
+
+def run_unlock_sql() -> str:
+    """Release the session's run lock; parameter: the resource."""
+    return ("DECLARE @result INT; EXEC @result = sp_releaseapplock @Resource = %s, "
+            "@LockOwner = 'Session'; SELECT @result AS unlock_result")
+
+
+def record_seen_sql(schema: str) -> str:
+    """Add a snapshot batch's keys to ``_sync_seen`` (those already there stay; the run lock
+    keeps other writers out). Parameters: object, tenant_id, run_id, keys (a JSON array of
+    text: read as NVARCHAR(MAX), since OPENJSON cuts a longer value to a declared length and
+    the insert must refuse it instead)."""
+    table = MSSQL.table(schema, SYNC_SEEN.name)
+    key = Q("record_key")
+    return (
+        "DECLARE @object NVARCHAR(100) = %s, @tenant_id UNIQUEIDENTIFIER = %s, "  # noqa: S608 - identifiers only
+        "@run_id NVARCHAR(250) = %s, @keys NVARCHAR(MAX) = %s;\n"
+        f"INSERT INTO {table} ({MSSQL.columns(SYNC_SEEN.names)})\n"
+        f"SELECT DISTINCT @object, @tenant_id, k.{key}, @run_id\n"
+        f"FROM OPENJSON(@keys) WITH ({key} NVARCHAR(MAX) '$') AS k\n"
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS s WHERE s.{Q('object')} = @object "
+        f"AND s.{Q('tenant_id')} = @tenant_id AND s.{key} = k.{key})"
+    )
+
+
+def forget_quarantined_sql(schema: str) -> str:
+    """Delete the ``_quarantine`` rows of some record keys. Parameters: tenant_id, object,
+    keys (a JSON array of text)."""
+    key = Q("record_key")
+    return (
+        "DECLARE @tenant_id UNIQUEIDENTIFIER = %s, @object NVARCHAR(100) = %s, "  # noqa: S608 - identifiers only
+        "@keys NVARCHAR(MAX) = %s;\n"
+        f"DELETE FROM {MSSQL.table(schema, QUARANTINE.name)}\n"
+        f"WHERE {Q('tenant_id')} = @tenant_id AND {Q('object')} = @object AND {key} IN "
+        f"(SELECT k.{key} FROM OPENJSON(@keys) WITH ({key} NVARCHAR(MAX) '$') AS k)"
+    )
 
 
 def schema_id_sql() -> str:
@@ -256,7 +312,7 @@ def mapping_statements(schema: str, mapping: ObjectMapping) -> dict[str, str]:
         "merge": merge_sql(schema, mapping),
         "applied": applied_sql(mapping),
         "touch": touch_sql(schema, mapping),
-        "mark_missing_deleted": mark_missing_sql(MSSQL, schema, mapping.table),
+        "mark_missing_deleted": mark_missing_sql(MSSQL, schema, mapping.table, key),
         "refill_tenants": tenants_sql(MSSQL, schema, mapping.table),
         "refill_first_page": raw_page_sql(MSSQL, schema, mapping.table, key, first=True),
         "refill_next_page": raw_page_sql(MSSQL, schema, mapping.table, key, first=False),
@@ -278,6 +334,20 @@ def control_statements(schema: str) -> dict[str, str]:
         "read_state": select_state_sql(MSSQL, schema), "save_state": save_state_sql(schema),
         "insert_quarantine": quarantine_sql(schema),
         "record_run": insert_sql(MSSQL, schema, SYNC_RUNS),
+    })
+    statements.update({  # one run at a time, snapshots' seen keys, quarantine retries, resets
+        "run_lock": run_lock_sql(), "run_unlock": run_unlock_sql(),
+        "lock_holder": lock_holder_sql(MSSQL, schema),
+        "claim_lock_holder": insert_sql(MSSQL, schema, SYNC_LOCKS),
+        "clear_lock_holder": clear_lock_holder_sql(MSSQL, schema),
+        "record_seen": record_seen_sql(schema), "clear_seen": clear_seen_sql(MSSQL, schema),
+        "forget_quarantined": forget_quarantined_sql(schema),
+        "quarantined_key": quarantined_key_sql(MSSQL, schema),
+        "quarantine_first_page": quarantine_page_sql(MSSQL, schema, first=True),
+        "quarantine_next_page": quarantine_page_sql(MSSQL, schema, first=False),
+        "count_quarantine": count_quarantine_sql(MSSQL, schema),
+        "reset_state": reset_state_sql(MSSQL, schema),
+        "insert_state": insert_sql(MSSQL, schema, SYNC_STATE),
     })
     return statements
 

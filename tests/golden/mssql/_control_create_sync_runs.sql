@@ -13,5 +13,6 @@ CREATE TABLE [xero].[_sync_runs] (
     [deleted] BIGINT NULL,
     [child_rows] BIGINT NULL,
     [quarantined] BIGINT NULL,
-    [error] NVARCHAR(MAX) NULL
+    [error] NVARCHAR(MAX) NULL,
+    [quarantine_waiting] BIGINT NULL
 )

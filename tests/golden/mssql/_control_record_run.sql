@@ -1,1 +1,1 @@
-INSERT INTO [xero].[_sync_runs] ([run_id], [object], [tenant_id], [started_at], [finished_at], [status], [calls], [pages], [inserted], [updated], [unchanged], [deleted], [child_rows], [quarantined], [error]) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+INSERT INTO [xero].[_sync_runs] ([run_id], [object], [tenant_id], [started_at], [finished_at], [status], [calls], [pages], [inserted], [updated], [unchanged], [deleted], [child_rows], [quarantined], [error], [quarantine_waiting]) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)

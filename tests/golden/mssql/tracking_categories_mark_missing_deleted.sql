@@ -1,1 +1,1 @@
-UPDATE [xero].[tracking_categories] SET [is_deleted] = %s, [_loaded_at] = %s WHERE [tenant_id] = %s AND [is_deleted] = %s AND [_run_id] <> %s
+UPDATE t SET [is_deleted] = %s, [_loaded_at] = %s FROM [xero].[tracking_categories] AS t WHERE t.[tenant_id] = %s AND t.[is_deleted] = %s AND NOT EXISTS (SELECT 1 FROM [xero].[_sync_seen] AS s WHERE s.[object] = %s AND s.[tenant_id] = t.[tenant_id] AND CAST(s.[record_key] AS UNIQUEIDENTIFIER) = t.[tracking_category_id])

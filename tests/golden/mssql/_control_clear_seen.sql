@@ -1,0 +1,1 @@
+DELETE FROM [xero].[_sync_seen] WHERE [object] = %s AND [tenant_id] = %s

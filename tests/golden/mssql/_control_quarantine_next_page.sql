@@ -1,0 +1,1 @@
+SELECT TOP (1000) [record_key], [raw_json] FROM [xero].[_quarantine] WHERE [tenant_id] = %s AND [object] = %s AND [record_key] IS NOT NULL AND [record_key] > CAST(%s AS NVARCHAR(MAX)) ORDER BY [record_key]
