@@ -10,6 +10,7 @@ every process and worker that uses the same warehouse.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -20,6 +21,7 @@ from xero_sync.ratelimit.budget import Usage, Verdict, XeroLimits, outside_calls
 # never missing from ours (which would make it look like someone else's).
 OBSERVATION_SLACK = 5.0
 OUTSIDE = "outside"  # call_id prefix of calls Xero counted that no worker of ours made
+Clock = Callable[[], float]  # seconds since the epoch; read once the ledger's lock is held
 
 
 @dataclass(frozen=True)
@@ -68,13 +70,16 @@ def surplus(observation: Observation | None, limits: XeroLimits, org_ours: int,
 class Ledger(Protocol):
     """The shared record of calls (see the module docstring)."""
 
-    def start(self, call: CallKey, now: float, limits: XeroLimits, lease: float) -> Verdict:
-        """Record the call as started at ``now`` if every limit allows it; else say how long
-        to wait. ``lease``: how long an unanswered call counts as in flight (a worker that
-        died mid-call must not hold a place for ever)."""
+    def start(self, call: CallKey, clock: Clock, limits: XeroLimits,
+              lease: float) -> tuple[Verdict, float]:
+        """Record the call as started now if every limit allows it; else say how long to wait.
+        Returns the verdict and the time it was made at (read under the ledger's lock, so the
+        start recorded is never earlier than the moment the call was let go). ``lease``: how
+        long an unanswered call counts as in flight (a worker that died mid-call must not hold
+        a place for ever)."""
         ...
 
-    def finish(self, call: CallKey, started_at: float, now: float, limits: XeroLimits,
+    def finish(self, call: CallKey, started_at: float, clock: Clock, limits: XeroLimits,
                observation: Observation | None) -> int:
         """The call is answered (or abandoned); returns how many outside calls were added."""
         ...
@@ -95,19 +100,22 @@ class MemoryLedger:
     _calls: dict[str, list[_Entry]] = field(default_factory=dict)  # by app
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def start(self, call: CallKey, now: float, limits: XeroLimits, lease: float) -> Verdict:
+    def start(self, call: CallKey, clock: Clock, limits: XeroLimits,
+              lease: float) -> tuple[Verdict, float]:
         """See :class:`Ledger`."""
         with self._lock:
+            now = clock()
             entries = self._pruned(call.app_key, now, limits)
             decision = verdict(usage_of(entries, call.tenant_id, now, limits), limits, now)
             if decision.go:
                 entries.append(_Entry(call.tenant_id, call.call_id, now, now + lease))
-            return decision
+            return decision, now
 
-    def finish(self, call: CallKey, started_at: float, now: float, limits: XeroLimits,
+    def finish(self, call: CallKey, started_at: float, clock: Clock, limits: XeroLimits,
                observation: Observation | None) -> int:
         """See :class:`Ledger`."""
         with self._lock:
+            now = clock()
             entries = self._pruned(call.app_key, now, limits)
             for entry in entries:
                 if entry.call_id == call.call_id:

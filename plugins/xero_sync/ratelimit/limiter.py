@@ -74,8 +74,7 @@ class RateLimiter:
     def _admit(self, key: CallKey) -> Slot:
         waited = 0.0
         while True:
-            now = self.now()
-            decision = self.ledger.start(key, now, self.limits, self.lease)
+            decision, now = self.ledger.start(key, self.now, self.limits, self.lease)
             if decision.go:
                 if waited:
                     with self._lock:
@@ -100,7 +99,7 @@ class RateLimiter:
             with self._lock:
                 self.limits = self.limits.raised_to(observed.minute_remaining,
                                                     observed.app_remaining)
-        added = self.ledger.finish(slot.key, slot.started_at, self.now(), self.limits, observed)
+        added = self.ledger.finish(slot.key, slot.started_at, self.now, self.limits, observed)
         if added:
             log.warning(
                 "organisation %s: Xero counted %d call(s) this app's workers did not make here "

@@ -28,6 +28,7 @@ from xero_sync.ratelimit.ledger import (
     OBSERVATION_SLACK,
     OUTSIDE,
     CallKey,
+    Clock,
     Ledger,
     MemoryLedger,
     Observation,
@@ -69,11 +70,13 @@ class WarehouseLedger(LockingSession):
 
     # -- the Ledger protocol ----------------------------------------------------------------
 
-    def start(self, call: CallKey, now: float, limits: XeroLimits, lease: float) -> Verdict:
+    def start(self, call: CallKey, clock: Clock, limits: XeroLimits,
+              lease: float) -> tuple[Verdict, float]:
         """See :class:`xero_sync.ratelimit.ledger.Ledger`."""
         self._ensure_table()
         with self._locked(call.app_key, f"reserve a call for organisation {call.tenant_id}") \
                 as cursor:
+            now = clock()  # under the lock: the start recorded is when the call may go
             cursor.execute(self._delete_sql(), (call.app_key, now - limits.span - KEEP, now))
             horizon = now - limits.span
             cursor.execute(self._usage_sql(), (
@@ -86,13 +89,14 @@ class WarehouseLedger(LockingSession):
             if decision.go:
                 cursor.execute(self._insert_sql(), (call.call_id, call.app_key, call.tenant_id,
                                                     now, now + lease))
-            return decision
+            return decision, now
 
-    def finish(self, call: CallKey, started_at: float, now: float, limits: XeroLimits,
+    def finish(self, call: CallKey, started_at: float, clock: Clock, limits: XeroLimits,
                observation: Observation | None) -> int:
         """See :class:`xero_sync.ratelimit.ledger.Ledger`."""
         with self._locked(call.app_key, f"finish a call for organisation {call.tenant_id}") \
                 as cursor:
+            now = clock()
             cursor.execute(f"UPDATE {self.table} SET busy_until = NULL "  # noqa: S608
                            f"WHERE call_id = {self.marker}", (call.call_id,))
             if observation is None:
@@ -224,15 +228,14 @@ class MssqlLedger(MssqlSession, WarehouseLedger):
         return f"[{self.schema}].[{TABLE}]"
 
     def ddl(self) -> list[str]:
-        """Schema, table and index if missing (CREATE SCHEMA must be alone in its batch)."""
+        """Schema, table and index if missing (CREATE SCHEMA must be alone in its batch; the
+        index is made with its table, as Babelfish renames indexes and a lookup by name fails)."""
         return [
             f"IF SCHEMA_ID(N'{self.schema}') IS NULL EXEC(N'CREATE SCHEMA [{self.schema}]')",
-            f"IF OBJECT_ID(N'{self.table}', N'U') IS NULL CREATE TABLE {self.table} "
+            f"IF OBJECT_ID(N'{self.table}', N'U') IS NULL BEGIN CREATE TABLE {self.table} "
             "(call_id VARCHAR(100) NOT NULL PRIMARY KEY, app_key NVARCHAR(200) NOT NULL, "
-            "tenant_id NVARCHAR(64) NOT NULL, started_at FLOAT NOT NULL, busy_until FLOAT NULL)",
-            f"IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix{TABLE}_app' AND "  # noqa: S608
-            f"object_id = OBJECT_ID(N'{self.table}')) CREATE INDEX [ix{TABLE}_app] ON "
-            f"{self.table} (app_key, started_at)",
+            "tenant_id NVARCHAR(64) NOT NULL, started_at FLOAT NOT NULL, busy_until FLOAT NULL); "
+            f"CREATE INDEX [ix{TABLE}_app] ON {self.table} (app_key, started_at) END",
         ]
 
 
