@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,9 +14,11 @@ from xero_sync.transform import child_columns
 # Documents, payments and what they refer to most (contacts, items) sync hourly; settings daily.
 HOURLY = {
     "bank_transactions", "bank_transfers", "batch_payments", "contacts", "credit_notes",
-    "invoices", "items", "journals", "linked_transactions", "manual_journals", "overpayments",
+    "invoices", "items", "journals", "manual_journals", "overpayments",
     "payments", "prepayments", "purchase_orders", "quotes",
 }
+# Objects Xero cannot filter by date (client_filtered) cost a full read every run: a few a day.
+EVERY_SIX_HOURS = {"linked_transactions"}
 # Objects Xero deletes outright, or changes without bumping their timestamp (xero-api.md 2.4,
 # 2.7): an incremental read misses those, so a periodic full read must catch them.
 NEEDS_RECONCILIATION = {
@@ -145,15 +148,30 @@ def test_documents_and_payments_sync_hourly_and_settings_daily(
         minute, hour, *rest = mapping.schedule.split()
         assert minute.isdigit() and rest == ["*", "*", "*"], mapping.name
         assert (hour == "*") == (mapping.name in HOURLY), mapping.name
+        assert (hour == "*/6") == (mapping.name in EVERY_SIX_HOURS), mapping.name
+
+
+def test_objects_read_whole_every_run_sync_a_few_times_a_day(
+        mappings: dict[str, ObjectMapping]) -> None:
+    from croniter import croniter
+
+    whole = [m for m in mappings.values() if m.strategy == "client_filtered"]
+    assert [m.name for m in whole] == ["linked_transactions"]
+    for mapping in whole:
+        runs = croniter(mapping.schedule, datetime(2026, 1, 1, tzinfo=UTC))
+        day = [runs.get_next(datetime) for _ in range(24)]
+        assert sum(moment.day == 1 for moment in day) <= 4, mapping.schedule
+        assert "every six hours" in mapping.description and "calls" in mapping.description
 
 
 def test_hourly_syncs_start_at_different_minutes(mappings: dict[str, ObjectMapping]) -> None:
-    minutes = [m.schedule.split()[0] for m in mappings.values() if m.schedule.split()[1] == "*"]
+    minutes = [m.schedule.split()[0] for m in mappings.values()
+               if m.schedule.split()[1] in ("*", "*/6")]
     assert len(minutes) == len(set(minutes))
 
 
 def test_daily_syncs_start_at_different_times(mappings: dict[str, ObjectMapping]) -> None:
-    times = [m.schedule for m in mappings.values() if m.schedule.split()[1] != "*"]
+    times = [m.schedule for m in mappings.values() if m.schedule.split()[1].isdigit()]
     assert len(times) == len(set(times))
 
 
