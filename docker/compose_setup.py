@@ -231,8 +231,11 @@ def sandbox_connection(url: str = SANDBOX_URL) -> dict[str, Any]:
 
     The sandbox speaks plain http on the compose network, so its host is allowed to.
     """
+    from xero_sync.scopes import EVERY_OBJECT
+
     extra = {"api_url": url, "identity_url": url, "login_url": url,
-             "allow_http_hosts": [str(urlsplit(url).hostname)]}
+             "allow_http_hosts": [str(urlsplit(url).hostname)],
+             "scopes": " ".join(EVERY_OBJECT)}  # every DAG runs against the sandbox
     return {"conn_type": "xero", "login": SANDBOX_CLIENT_ID, "password": SANDBOX_CLIENT_SECRET,
             "extra": json.dumps(extra)}
 

@@ -96,10 +96,11 @@ def first_tenant(sandbox: Any) -> str:
 def settings_for(url: str) -> Any:
     """The web app's settings with Xero's three base URLs pointed at the sandbox."""
     from xero_sandbox.state import SandboxConfig
+    from xero_sync.scopes import EVERY_OBJECT
     from xero_sync.settings import XeroSettings
 
     return XeroSettings(SandboxConfig.client_id, SandboxConfig.client_secret, api_url=url,
-                        identity_url=url, login_url=url)
+                        identity_url=url, login_url=url, scopes=EVERY_OBJECT)
 
 
 def consent_code(settings: Any) -> str:

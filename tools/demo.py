@@ -38,6 +38,7 @@ from typing import Any
 import requests
 
 from demo_queries import script
+from xero_sync.scopes import EVERY_OBJECT
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "var" / "demo"
@@ -95,7 +96,8 @@ def demo_env() -> dict[str, str]:
     sandbox = f"http://127.0.0.1:{SANDBOX_PORT}"
     xero = {"conn_type": "xero", "login": "sandbox-client-id",
             "password": "sandbox-client-secret",
-            "extra": {"api_url": sandbox, "identity_url": sandbox, "login_url": sandbox}}
+            "extra": {"api_url": sandbox, "identity_url": sandbox, "login_url": sandbox,
+                      "scopes": " ".join(EVERY_OBJECT)}}
     env = dict(os.environ)
     env.update({
         "AIRFLOW_HOME": str(AIRFLOW_HOME),

@@ -39,7 +39,8 @@ from xero_sandbox.server import Sandbox
 from xero_sync.auth.crypto import TokenCipher
 from xero_sync.auth.oauth import OAuthClient
 from xero_sync.auth.token_store import token_store
-from xero_sync.settings import DEFAULT_SCOPES, XeroSettings
+from xero_sync.scopes import EVERY_OBJECT
+from xero_sync.settings import XeroSettings
 from xero_sync.warehouse.base import DEFAULT_SCHEMA
 from xero_sync.warehouse.dbapi import WarehouseTarget
 
@@ -271,7 +272,7 @@ def sandbox_settings(sandbox: Sandbox) -> XeroSettings:
     """The app's settings pointed at the sandbox (the only difference from Xero)."""
     config, url = sandbox.state.config, sandbox.url
     return XeroSettings(config.client_id, config.client_secret, api_url=url, identity_url=url,
-                        login_url=url, scopes=DEFAULT_SCOPES)
+                        login_url=url, scopes=EVERY_OBJECT)
 
 
 def authorize(settings: XeroSettings, target: WarehouseTarget, fernet_key: str) -> None:

@@ -38,7 +38,8 @@ from xero_sync.client import RetryPolicy, XeroClient
 from xero_sync.errors import DayLimitReached
 from xero_sync.extract import ExtractSpec, Page, extract
 from xero_sync.mapping import ObjectMapping, load_mappings
-from xero_sync.settings import DEFAULT_SCOPES, XeroSettings
+from xero_sync.scopes import EVERY_OBJECT
+from xero_sync.settings import XeroSettings
 from xero_sync.sync import SyncRequest, run_sync
 from xero_sync.warehouse.base import DEFAULT_SCHEMA
 from xero_sync.warehouse.dbapi import WarehouseTarget
@@ -152,7 +153,7 @@ def _client(job: WorkerJob) -> XeroClient:
     """The production client and token manager, on the sandbox's clock, waits recorded."""
     settings = XeroSettings(job.client_id, job.client_secret, api_url=job.sandbox_url,
                             identity_url=job.sandbox_url, login_url=job.sandbox_url,
-                            scopes=DEFAULT_SCOPES, page_size=job.page_size)
+                            scopes=EVERY_OBJECT, page_size=job.page_size)
     store = token_store(job.target, TokenCipher(job.fernet_key), DEFAULT_SCHEMA)
     waited: list[float] = []
     manager = TokenManager(settings, store, clock=_clock(job.clock_offset),

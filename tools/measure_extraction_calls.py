@@ -30,6 +30,7 @@ from xero_sync.auth.token_store import token_store
 from xero_sync.client import XeroClient
 from xero_sync.extract import extract
 from xero_sync.mapping import load_mapping
+from xero_sync.scopes import EVERY_OBJECT
 from xero_sync.settings import XeroSettings
 from xero_sync.warehouse.dbapi import WarehouseTarget
 
@@ -41,7 +42,8 @@ INVOICES = load_mapping(Path(__file__).resolve().parents[1] / "include" / "mappi
 def _connect(sandbox: Sandbox, database: Path) -> TokenManager:
     config = sandbox.state.config
     settings = XeroSettings(config.client_id, config.client_secret, api_url=sandbox.url,
-                            identity_url=sandbox.url, login_url=sandbox.url)
+                            identity_url=sandbox.url, login_url=sandbox.url,
+                            scopes=EVERY_OBJECT)
     params = {"response_type": "code", "client_id": settings.client_id, "redirect_uri": REDIRECT,
               "scope": " ".join(settings.scopes)}
     location = requests.get(settings.authorize_url, params=params, allow_redirects=False,

@@ -66,6 +66,8 @@ def _distinct(scopes: list[str]) -> tuple[str, ...]:
 GRANULAR_DEFAULT = _distinct(
     [OFFLINE_ACCESS, *(need.granular for need in ENDPOINT_SCOPES.values() if not need.opt_in)])
 OPT_IN = _distinct([need.granular for need in ENDPOINT_SCOPES.values() if need.opt_in])
+# Every object of this package: what the sandbox set-ups (demo, tests, benchmarks) ask for.
+EVERY_OBJECT = _distinct([*GRANULAR_DEFAULT, *OPT_IN])
 
 
 def scope_for(api: str, resource: str, where: str = "") -> ScopeNeed:

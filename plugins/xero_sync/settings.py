@@ -19,12 +19,12 @@ from urllib.parse import urlsplit
 
 from xero_sync.errors import ConfigurationError
 from xero_sync.ratelimit.budget import XeroLimits
+from xero_sync.scopes import GRANULAR_DEFAULT
 
 AUTH_MODES = ("authorization_code", "client_credentials")
-DEFAULT_SCOPES = (
-    "offline_access", "accounting.settings.read", "accounting.contacts.read",
-    "accounting.transactions.read", "accounting.journals.read", "payroll.employees.read",
-)
+# A connection without extra.scopes asks for what the connection form offers: the granular
+# scopes an app created since March 2026 may request (xero_sync.scopes says which and why).
+DEFAULT_SCOPES = GRANULAR_DEFAULT
 MAX_PAGE_SIZE = 1000
 # Plain http would send the client secret and tokens in clear text; only a server on this
 # machine (the sandbox, a test) is exempt, or a host the connection names in allow_http_hosts.

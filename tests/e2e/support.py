@@ -23,6 +23,7 @@ from xero_sandbox.request import Request
 from xero_sandbox.server import Sandbox
 from xero_sandbox.store import selected
 from xero_sync.mapping import ChildTable, ObjectMapping
+from xero_sync.scopes import EVERY_OBJECT
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -93,7 +94,7 @@ def deployment(home: Path, sandbox: Sandbox, dialect: str, fernet_key: str) -> D
     config = sandbox.state.config
     xero = {"conn_type": "xero", "login": config.client_id, "password": config.client_secret,
             "extra": {"api_url": sandbox.url, "identity_url": sandbox.url,
-                      "login_url": sandbox.url}}
+                      "login_url": sandbox.url, "scopes": " ".join(EVERY_OBJECT)}}
     if dialect == "sqlite":
         location = str(home / "warehouse.db")
         warehouse = {"conn_type": "sqlite", "host": location}

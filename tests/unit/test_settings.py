@@ -23,6 +23,9 @@ def test_defaults_are_xero_itself() -> None:
     assert read.auth_mode == "authorization_code"
     assert read.page_size == 1000
     assert read.scopes == DEFAULT_SCOPES
+    # Apps created since March 2026 may not ask for the broad scope: the default never does.
+    assert "accounting.transactions.read" not in DEFAULT_SCOPES
+    assert {"offline_access", "accounting.invoices.read"} <= set(DEFAULT_SCOPES)
     assert read.tenant_ids is None
 
 
