@@ -33,7 +33,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--webhook-url", default=None,
                         help="send webhooks to this receiver from the start (no intent-to-"
                              "receive check; POST /_sandbox/intent_to_receive runs it)")
-    parser.add_argument("--webhook-key", default=None, help="the webhook signing key")
+    parser.add_argument("--webhook-key", default=None,
+                        help="the webhook signing key (empty: no webhooks)")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     return parser.parse_args(argv)
 
@@ -41,8 +42,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Build the organisations, print how to connect, and serve until interrupted."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if bool(args.webhook_url) != bool(args.webhook_key):
-        raise SystemExit("--webhook-url and --webhook-key go together: give both or neither")
+    if args.webhook_key and not args.webhook_url:
+        raise SystemExit("--webhook-key needs --webhook-url: where should the webhooks go?")
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(message)s")
     config = SandboxConfig(
@@ -51,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         access_token_ttl=args.access_token_ttl,
         limits=Limits(args.minute_limit, args.day_limit, args.concurrent_limit,
                       args.app_minute_limit),
-        webhook=Subscription(args.webhook_url, args.webhook_key) if args.webhook_url else None,
+        # An empty key (Compose without XERO_WEBHOOK_KEY) means no webhooks.
+        webhook=(Subscription(args.webhook_url, args.webhook_key)
+                 if args.webhook_url and args.webhook_key else None),
     )
     sandbox = Sandbox(config, args.host, args.port)
     state = sandbox.state
