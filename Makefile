@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)/tools
 
-.PHONY: venv test lint typecheck pytest demo demo-ui bench faults sandbox sandbox-throughput clean
+.PHONY: venv test lint typecheck pytest demo demo-ui demo-webhook bench faults sandbox sandbox-throughput clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ demo: $(STAMP)
 
 demo-ui: $(STAMP)
 	$(BIN)/python tools/demo.py --ui
+
+demo-webhook: $(STAMP)
+	$(BIN)/python tools/demo_webhook.py
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py --output var/bench/bench.json

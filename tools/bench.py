@@ -12,7 +12,10 @@ Sections (each also runs alone with ``--only NAME``):
    (tools/bench_sync.py);
 3. ``load``: the warehouse load alone, ours against a naive baseline (tools/bench_load.py);
 4. ``parse``: DAG parse time, target under one second (tools/bench_parse.py);
-5. ``tokens``: token refreshes with 16 processes sharing one store (tools/bench_tokens.py).
+5. ``tokens``: token refreshes with 16 processes sharing one store (tools/bench_tokens.py);
+6. ``webhooks``: latency from a change in the sandbox to its row by the webhook path, with a
+   real Airflow scheduler and triggerer, and API calls per changed record against an hourly
+   incremental run (tools/bench_webhooks.py; several minutes, so ``--quick`` leaves it out).
 
 Why one command: figures taken on different days, machines and loads cannot be compared; one
 run writes them together with the machine's load average, so a slow figure can be told apart
@@ -44,14 +47,17 @@ import bench_load
 import bench_parse
 import bench_sync
 import bench_tokens
+import bench_webhooks
 from bench_common import LIMITS_NOTE, ROOT, Sandboxes, load_average, postgres_available
 
 DEFAULT_OUTPUT = ROOT / "var" / "bench" / "bench.json"
-SECTIONS = ("calls", "sync", "load", "parse", "tokens")
+SECTIONS = ("calls", "sync", "load", "parse", "tokens", "webhooks")
+QUICK_SKIPS = ("webhooks",)  # minutes of a real scheduler: only when asked for by --only
 FULL = {"calls_scale": 10_000, "sync_sizes": "10000,100000", "transform_sizes": "10000",
         "load_invoices": 100_000, "load_small": 10_000, "load_baseline": 10_000,
         "load_page": 1_000, "load_engines": "sqlite,postgres", "parse_runs": 3,
-        "parse_measures": "dagbag,import", "token_processes": 16, "token_seconds": 20.0}
+        "parse_measures": "dagbag,import", "token_processes": 16, "token_seconds": 20.0,
+        "webhook_changes": 120, "webhook_seconds": 240.0}
 # Quick: every section's code runs, in under a minute on a busy 2-CPU machine. Most of the
 # time is interpreters starting (Airflow's SDK alone takes 2-3 s of CPU to import), so the
 # load section runs SQLite only (the sync section still loads PostgreSQL), the parse section
@@ -59,7 +65,8 @@ FULL = {"calls_scale": 10_000, "sync_sizes": "10000,100000", "transform_sizes": 
 QUICK = {"calls_scale": 300, "sync_sizes": "300", "transform_sizes": "300",
          "load_invoices": 600, "load_small": 300, "load_baseline": 300, "load_page": 300,
          "load_engines": "sqlite", "parse_runs": 1, "parse_measures": "dagbag",
-         "token_processes": 2, "token_seconds": 2.0}
+         "token_processes": 2, "token_seconds": 2.0, "webhook_changes": 10,
+         "webhook_seconds": 20.0}
 
 
 @dataclass
@@ -140,6 +147,11 @@ def run_tokens(ctx: Context) -> dict[str, Any]:
     return bench_tokens.run(ctx.args.token_processes, ctx.args.token_seconds)
 
 
+def run_webhooks(ctx: Context) -> dict[str, Any]:
+    """Section 6: its own sandbox (two organisations), warehouse and Airflow."""
+    return bench_webhooks.run(ctx.args.webhook_changes, ctx.args.webhook_seconds)
+
+
 ALL = (
     Section("calls", "1. API calls per 1,000 records, per strategy, against the floor",
             run_calls, bench_calls.render, bench_calls.HOW_TO_READ),
@@ -154,6 +166,8 @@ ALL = (
             bench_parse.render, bench_parse.HOW_TO_READ),
     Section("tokens", "5. Token refreshes under contention (shared SQLite token store)",
             run_tokens, bench_tokens.render, bench_tokens.HOW_TO_READ),
+    Section("webhooks", "6. Webhooks: change in Xero to row in the warehouse, real scheduler",
+            run_webhooks, bench_webhooks.render, bench_webhooks.HOW_TO_READ),
 )
 
 
@@ -238,8 +252,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
-    parser.add_argument("--only", default=",".join(SECTIONS),
-                        help=f"comma-separated sections: {','.join(SECTIONS)}")
+    parser.add_argument("--only", default=None,
+                        help=f"comma-separated sections: {','.join(SECTIONS)} (default all; "
+                             f"with --quick all but {','.join(QUICK_SKIPS)})")
     for name, value in FULL.items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=None)
     args = parser.parse_args(argv)
@@ -247,6 +262,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for name, value in sizes.items():
         if getattr(args, name) is None:
             setattr(args, name, value)
+    if args.only is None:
+        args.only = ",".join(s for s in SECTIONS if not (args.quick and s in QUICK_SKIPS))
     args.only = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(args.only) - set(SECTIONS)
     if unknown:

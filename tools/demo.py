@@ -271,11 +271,24 @@ def serve_ui() -> int:
     env = demo_env()
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # standalone starts `airflow` jobs
     sandbox = start_sandbox(env, 1000)
+    receiver = start_webhooks(env)
     try:
         subprocess.run([str(BIN / "airflow"), "standalone"], env=env, check=False)  # noqa: S603
     finally:
+        receiver.terminate()
         sandbox.terminate()
     return 0
+
+
+def start_webhooks(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """The webhook receiver, with the sandbox sending it Xero's webhooks (make demo-webhook)."""
+    import webhooks_live
+
+    receiver = webhooks_live.start_receiver(env, 8090, DEMO / "webhooks.log")
+    webhooks_live.subscribe(f"http://127.0.0.1:{SANDBOX_PORT}", webhooks_live.receiver_url(8090))
+    print("Webhooks: the sandbox sends them to the receiver on :8090. Unpause xero__invoices, "
+          "then `make demo-webhook` changes an invoice and times it to the warehouse.")
+    return receiver
 
 
 if __name__ == "__main__":
