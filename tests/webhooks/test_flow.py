@@ -171,6 +171,27 @@ def test_a_lost_event_is_caught_by_the_scheduled_run(world: World) -> None:
     assert world.row(INVOICES, lost["id"], "reference") == "Xero never told us"
 
 
+def test_the_receiver_down_past_xeros_24_hours_the_schedule_still_converges(
+        world: World) -> None:
+    scheduled(world, run_id="sched-1")
+    with world.receiver() as probe:
+        dead = probe.url  # nothing listens there any more
+    world.subscribe(dead, validate=False)
+    edited = world.edit(fields={"Reference": "Sent to nobody"})
+    wait_for(lambda: world.admin("GET", "webhooks")["stats"].get("failures"), what="a failure")
+    for _ in range(30):
+        if world.admin("GET", "webhooks")["subscription"]["status"] == "DISABLED":
+            break
+        world.admin("POST", "clock", json={"seconds": RETRY_DELAYS[-1]})
+        time.sleep(0.3)
+    assert world.admin("GET", "webhooks")["subscription"]["status"] == "DISABLED"
+    assert world.stored() == []  # Xero gave up: no event ever arrives
+    reconciled = run_sync(world.source, world.warehouse(),
+                          SyncRequest(INVOICES, world.tenants[0], "reconcile", full_refresh=True))
+    assert world.row(INVOICES, edited["id"], "reference") == "Sent to nobody"
+    assert reconciled.counts.updated >= 1
+
+
 def test_a_scheduled_run_settles_the_events_its_read_covered(
         world: World, receiving: ReceiverServer, monkeypatch: pytest.MonkeyPatch) -> None:
     world.edit()
@@ -179,6 +200,19 @@ def test_a_scheduled_run_settles_the_events_its_read_covered(
     scheduled(world)
     assert world.stored() == []
     assert status(world)[(world.tenants[0], "INVOICE")] == (1, 1, 0)
+
+
+def test_every_run_logs_the_organisations_webhook_counts(
+        world: World, receiving: ReceiverServer, caplog: pytest.LogCaptureFixture) -> None:
+    from xero_sync.tasks import report_webhooks
+
+    world.edit()
+    wait_for(world.stored, what="the event")
+    with caplog.at_level("INFO", logger="xero_sync.tasks"):
+        report_webhooks(world.warehouse(), INVOICES, world.tenants[0], prune=True)
+    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("webhooks")]
+    assert f"webhooks INVOICE tenant {world.tenants[0]}: 1 received, 0 processed, 1 pending, "\
+           "oldest pending" in line
 
 
 def test_a_webhook_run_waits_for_a_running_sync_of_the_object(
