@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)/tools
 
-.PHONY: venv test lint typecheck pytest demo demo-ui demo-webhook bench faults sandbox sandbox-throughput clean
+.PHONY: venv test lint typecheck pytest demo demo-ui demo-webhook docs bench faults sandbox sandbox-throughput clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ demo-ui: $(STAMP)
 
 demo-webhook: $(STAMP)
 	$(BIN)/python tools/demo_webhook.py
+
+# Everything derived from include/mappings that the tests compare: the data model, the README's
+# scopes table, the golden T-SQL files (review them with git diff). Run it after changing a mapping.
+docs: $(STAMP)
+	$(BIN)/python tools/data_model.py
+	$(BIN)/python tools/readme_scopes.py
+	XERO_SYNC_UPDATE_GOLDEN=1 $(BIN)/pytest -q -p no:cacheprovider --no-header -o addopts= \
+		tests/warehouse/test_tsql.py -k golden
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py --output var/bench/bench.json

@@ -1,6 +1,6 @@
 """Draw the warehouse's data model from the mappings: ``docs/data-model.md``.
 
-    python tools/data_model.py           # (re)write docs/data-model.md
+    python tools/data_model.py           # (re)write docs/data-model.md (`make docs` runs it)
     python tools/data_model.py --check   # exit 1 if the committed file is stale
 
 The tables, columns, types and keys come from the same code that creates them
@@ -23,7 +23,7 @@ MAPPINGS = ROOT / "include" / "mappings"
 COMMAND = "python tools/data_model.py"
 
 if TYPE_CHECKING:
-    from xero_sync.mapping import ChildTable, ObjectMapping
+    from xero_sync.mapping import ObjectMapping
     from xero_sync.warehouse.tables import ColumnSpec, TableSpec
 
 # Mermaid attribute types are single words: the mapping's type names, explained in a legend.
@@ -75,26 +75,13 @@ def entity(table: TableSpec, foreign: set[str], sources: dict[str, str]) -> list
     return lines
 
 
-def _sources(mapping: ObjectMapping) -> dict[str, dict[str, str]]:
-    """Per table: column name -> the Xero field (dotted path) it is read from."""
-    found = {mapping.table: {c.name: c.source for c in mapping.columns}}
-
-    def walk(children: tuple[ChildTable, ...], prefix: str) -> None:
-        for child in children:
-            path = f"{prefix}{child.source}[]."
-            found[child.table] = {c.name: f"{path}{c.source}" for c in child.columns}
-            walk(child.children, path)
-
-    walk(mapping.children, "")
-    return found
-
-
 def object_diagram(mapping: ObjectMapping) -> list[str]:
     """The tables of one mapping: parent, children and grandchildren, joined by their keys."""
+    from xero_sync.mapping_check import column_sources
     from xero_sync.warehouse.tables import mapping_tables
 
     tables = {table.name: table for table in mapping_tables(mapping)}
-    sources = _sources(mapping)
+    sources = column_sources(mapping)
     parent = tables[mapping.table]
     lines = ["```mermaid", "erDiagram"]
     lines += entity(parent, set(), sources[parent.name])

@@ -6,32 +6,52 @@ warehouse, with no credentials and no servers.
 3. runs the ``authorize`` command headless (the sandbox consents on the user's behalf);
 4. runs every DAG once and prints rows per table and API calls used;
 5. makes the organisations change as their users would, runs every DAG again and prints what
-   the incremental runs picked up.
+   the incremental runs picked up;
+6. ends with the data: the warehouse's real table names, the command that opens it, example
+   queries (``demo_queries``) and where the sync history is.
 
-``python tools/demo.py --ui`` starts the sandbox and ``airflow standalone`` on the same home,
+It also writes ``var/demo/env.sh``: sourced in a shell, Airflow's CLI and
+``python -m xero_sync.auth`` see the demo's home and connections.
+
+``python tools/demo.py --ui`` starts the sandbox, connects the app to it again (a restarted
+sandbox has forgotten the tokens the demo stored) and ``airflow standalone`` on the same home,
 so the DAGs, runs and logs of the demo can be browsed at http://localhost:8080.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 from typing import Any
 
 import requests
 
+from demo_queries import script
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "var" / "demo"
 WAREHOUSE = DEMO / "warehouse.db"
 AIRFLOW_HOME = DEMO / "airflow"
+ENV_FILE = DEMO / "env.sh"
 SANDBOX_PORT = 8765
+UI_URL = "http://localhost:8080"
+UI_LOG = AIRFLOW_HOME / "standalone.log"
+UI_START_TIMEOUT = 600  # seconds for `airflow standalone` to be healthy on a busy machine
+# The UI's Airflow runs a handful of tasks at once (the pool xero_api has 5 slots), so it needs
+# a handful of LocalExecutor workers, not the default 32 idle processes.
+UI_SETTINGS = {"AIRFLOW__CORE__PARALLELISM": "5",
+               "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1"}
 BIN = Path(sys.executable).parent
 
 
@@ -48,6 +68,7 @@ def main() -> int:
         shutil.rmtree(DEMO)
     DEMO.mkdir(parents=True)
     env = demo_env()
+    write_env_file(env)
     sandbox = start_sandbox(env, args.scale)
     try:
         setup_airflow(env)
@@ -57,8 +78,9 @@ def main() -> int:
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=30)
-    print(f"\nWarehouse (SQLite): {WAREHOUSE}")
-    print("Browse the demo in Airflow's UI: make demo-ui   (then http://localhost:8080)")
+    show_data(WAREHOUSE)
+    print(f"\nBrowse the demo in Airflow's UI: make demo-ui   (then {UI_URL})")
+    print(f"Airflow's CLI and `python -m xero_sync.auth` on the demo: source {_shown(ENV_FILE)}")
     print(f"Demo wall time: {time.monotonic() - started:.0f} s")
     return 0
 
@@ -90,12 +112,26 @@ def demo_env() -> dict[str, str]:
     return env
 
 
+def write_env_file(env: dict[str, str]) -> None:
+    """``var/demo/env.sh``: the demo's settings for a shell (the CLI then finds xero_default)."""
+    names = sorted(name for name in env if name.startswith("AIRFLOW") or name == "PYTHONPATH")
+    lines = ["# source this file to use Airflow's CLI and xero_sync's commands on the demo",
+             *(f"export {name}={shlex.quote(env[name])}" for name in names),
+             f'export PATH={shlex.quote(str(BIN))}:"$PATH"']
+    ENV_FILE.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def require_free_port(port: int, likely: str) -> None:
+    """Refuse to start beside something already listening on the port."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise SystemExit(f"port {port} is in use: stop whatever listens there ({likely}) "
+                             "and run the demo again")
+
+
 def start_sandbox(env: dict[str, str], scale: int) -> subprocess.Popen[bytes]:
     """The sandbox on its port, once its organisations are built."""
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", SANDBOX_PORT)) == 0:
-            raise SystemExit(f"port {SANDBOX_PORT} is in use: stop whatever listens there "
-                             "(an earlier sandbox?) and run the demo again")
+    require_free_port(SANDBOX_PORT, "an earlier sandbox?")
     command = [sys.executable, "-m", "xero_sandbox", "--port", str(SANDBOX_PORT), "--seed",
                "42", "--tenants", "2", "--scale", str(scale), "--auto-consent"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE)  # noqa: S603
@@ -200,7 +236,7 @@ def _calls_since(before: dict[str, dict[str, int]],
 
 
 def table_counts() -> dict[str, tuple[int, int]]:
-    """Rows and rows marked deleted, per warehouse table."""
+    """Rows and rows marked deleted, per warehouse table (by its name in the SQLite file)."""
     import sqlite3
 
     with sqlite3.connect(WAREHOUSE) as db:
@@ -212,7 +248,7 @@ def table_counts() -> dict[str, tuple[int, int]]:
             columns = {row[1] for row in db.execute(f'PRAGMA table_info("{name}")')}
             deleted = "SUM(is_deleted)" if "is_deleted" in columns else "0"
             total, gone = db.execute(f'SELECT COUNT(*), {deleted} FROM "{name}"').fetchone()  # noqa: S608
-            counts[name.removeprefix("xero_")] = (total, gone or 0)
+            counts[name] = (total, gone or 0)
     return counts
 
 
@@ -242,7 +278,7 @@ def describe_activity(changes: dict[str, Any]) -> str:
 
 def report_first(first: dict[str, Any]) -> None:
     """Rows per table and calls per object after the first run."""
-    print(f"\n{'table':<42}{'rows':>8}{'deleted':>9}")
+    print(f"\n{'table (in the SQLite file)':<42}{'rows':>8}{'deleted':>9}")
     print("-" * 59)
     for table, (rows, deleted) in sorted(first["tables"].items()):
         print(f"{table:<42}{rows:>8}{deleted:>9}")
@@ -264,19 +300,77 @@ def report_second(first: dict[str, Any], second: dict[str, Any]) -> None:
           f"(first run: {sum(first['calls'].values())}).")
 
 
+def _shown(path: Path) -> str:
+    """A path as the user should type it: relative to the repository when inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def show_data(warehouse: Path) -> None:
+    """Where the data is and how to look at it: the demo's last words."""
+    import sqlite3
+
+    shown = _shown(warehouse)
+    with sqlite3.connect(warehouse) as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    examples = [name for name in ("xero_invoices", "xero_invoice_line_items", "xero_contacts",
+                                  "xero_accounts") if name in tables]
+    about = (f"The data: {shown} (SQLite). A table of the warehouse schema xero is named "
+             f"xero_<table> in this file ({', '.join(examples)} ...: the names above). The "
+             "sync history is xero__sync_runs (one row per task run: calls, rows inserted / "
+             "updated / deleted, error); the watermarks are in xero__sync_state. Open the file "
+             "with the SQLite shell:")
+    print(f"""
+{textwrap.fill(about, width=92)}
+
+    sqlite3 {shown}
+
+and try (after `.mode box` for a table layout):
+
+{script("sqlite")}""")
+
+
 def serve_ui() -> int:
-    """The sandbox plus ``airflow standalone`` on the demo's home (Ctrl-C stops both)."""
+    """The sandbox, connected again, plus ``airflow standalone`` on the demo's home.
+
+    The sandbox keeps tokens in memory only, so the one ``make demo`` used is gone and the
+    tokens stored in the warehouse are refused (``invalid_grant``). Running the headless
+    authorize against the new sandbox first stores tokens it knows, whatever state the
+    warehouse was left in. Airflow's chatter goes to a log file; the last lines printed are
+    the address, the user and the password. Ctrl-C (or SIGTERM) stops everything.
+    """
     if not AIRFLOW_HOME.exists():
         raise SystemExit("run `make demo` first: it creates var/demo")
-    env = demo_env()
+    started = time.monotonic()
+    # Ctrl-C or a plain kill stops everything, even when started where SIGINT is ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupted)
+    env = {**demo_env(), **UI_SETTINGS}
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # standalone starts `airflow` jobs
+    write_env_file(env)
+    require_free_port(int(UI_URL.rsplit(":", 1)[1]), "another Airflow UI?")
     sandbox = start_sandbox(env, 1000)
     receiver = start_webhooks(env)
     try:
-        subprocess.run([str(BIN / "airflow"), "standalone"], env=env, check=False)  # noqa: S603
+        authorize(env)
+        print(f"Starting Airflow (its output goes to {_shown(UI_LOG)}) ...", flush=True)
+        with UI_LOG.open("ab") as log, subprocess.Popen(  # noqa: S603
+                [str(BIN / "airflow"), "standalone"], env=env, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True) as airflow_process:
+            try:
+                wait_until_healthy(airflow_process)
+                print(f"Airflow is ready after {time.monotonic() - started:.0f} s. "
+                      f"Ctrl-C stops it and the sandbox.\n"
+                      f"Airflow's CLI on the demo: source {_shown(ENV_FILE)}")
+                print(ui_login(), flush=True)
+                airflow_process.wait()
+            except KeyboardInterrupt:
+                print("\nStopping Airflow ...", flush=True)
+            finally:
+                stop(airflow_process)
     finally:
         receiver.terminate()
         sandbox.terminate()
+        sandbox.wait(timeout=30)
     return 0
 
 
@@ -289,6 +383,60 @@ def start_webhooks(env: dict[str, str]) -> subprocess.Popen[bytes]:
     print("Webhooks: the sandbox sends them to the receiver on :8090. Unpause xero__invoices, "
           "then `make demo-webhook` changes an invoice and times it to the warehouse.")
     return receiver
+
+
+def wait_until_healthy(process: subprocess.Popen[bytes]) -> None:
+    """Until the API server answers and the scheduler, DAG processor and triggerer are up."""
+    deadline = time.monotonic() + UI_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"airflow standalone stopped (exit {process.returncode}); "
+                             f"see {_shown(UI_LOG)}")
+        try:
+            health = requests.get(f"{UI_URL}/api/v2/monitor/health", timeout=5).json()
+        except (requests.RequestException, ValueError):
+            health = {}
+        components = ("metadatabase", "scheduler", "dag_processor", "triggerer")
+        if health and all(health.get(name, {}).get("status") == "healthy"
+                          for name in components):
+            return
+        time.sleep(2)
+    raise SystemExit(f"Airflow was not healthy after {UI_START_TIMEOUT} s; see {_shown(UI_LOG)}")
+
+
+def ui_login() -> str:
+    """The address, user and password of the UI (standalone keeps the password in a file)."""
+    passwords = AIRFLOW_HOME / "simple_auth_manager_passwords.json.generated"
+    users = json.loads(passwords.read_text(encoding="utf-8"))
+    user, password = next(iter(users.items()))
+    return f"\nAirflow UI: {UI_URL}\nuser:       {user}\npassword:   {password}"
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop every process standalone started: SIGTERM to its process group (each component
+    shuts down on it), SIGKILL to whatever is still running a minute later."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _group_alive(process):
+        time.sleep(1)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _group_alive(process: subprocess.Popen[bytes]) -> bool:
+    """Whether standalone or any process it started is still running."""
+    process.poll()  # reaps standalone itself once it has exited
+    try:
+        os.killpg(process.pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

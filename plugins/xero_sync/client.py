@@ -2,13 +2,16 @@
 
 What Xero says (xero-api.md section 5) and what we do about it (design decision 2):
 
-* 60 calls a rolling minute per organisation. A minute-limit 429 carries ``Retry-After``: we
-  wait that long and try again, a bounded number of times. When ``X-MinLimit-Remaining`` runs
-  low we slow down before Xero has to say no.
+* 60 calls a rolling minute and 5 in flight per organisation, 10,000 a minute per app. Every
+  call to an organisation first asks the rate limiter (``xero_sync.ratelimit``), which keeps
+  those limits across every process sharing its ledger (the hook's is in the warehouse) by
+  rolling-window arithmetic: a call starts as soon as Xero will accept it, and no sooner.
+  Xero's ``X-MinLimit-Remaining`` / ``X-AppMinLimit-Remaining`` are reported back to it as a
+  cross-check. A minute-limit 429 (another client of the app) carries ``Retry-After``: we wait
+  that long and try again, a bounded number of times.
 * 5,000 (or 1,000) calls a rolling day per organisation. A day-limit 429 fails at once with the
   time the limit resets: sleeping for hours inside a worker helps nobody, and the watermark is
   intact so the next run resumes.
-* 5 calls in flight per organisation: this client never has more than one.
 * 5xx answers and dropped connections are retried with exponential backoff, a bounded number
   of times; a 401 ``TokenExpired`` forces one token refresh and one retry.
 * A 200 whose body is not the JSON promised (empty, cut short, an HTML maintenance or gateway
@@ -20,11 +23,12 @@ What Xero says (xero-api.md section 5) and what we do about it (design decision 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -36,6 +40,7 @@ import requests
 from xero_sync.auth.masking import MASK
 from xero_sync.auth.masking import redact as redact_known
 from xero_sync.errors import DayLimitReached, MalformedResponse, XeroApiError, XeroUnavailable
+from xero_sync.ratelimit.limiter import RateLimiter, Slot
 from xero_sync.settings import XeroSettings
 
 log = logging.getLogger(__name__)
@@ -66,7 +71,6 @@ class RetryPolicy:
     backoff_max: float = 30.0
     max_rate_limit_waits: int = 10  # minute / concurrent 429s per request
     max_retry_after: float = 120.0  # a longer Retry-After is not a minute limit: fail
-    slow_down_below: int = 3  # X-MinLimit-Remaining at or below this: pace the calls
     timeout: tuple[float, float] = (10.0, 120.0)  # connect, read
 
 
@@ -101,21 +105,28 @@ class CallCounter:
 
     calls: int = 0
     retries: int = 0
-    rate_limit_waits: int = 0
-    slept_seconds: float = 0.0
+    rate_limit_waits: int = 0  # 429s waited out
+    slept_seconds: float = 0.0  # waiting out 429s and backing off
+    paced_seconds: float = 0.0  # waiting for the organisation's budget (the rate limiter)
 
 
 class XeroClient:
-    """GET requests to Xero with the headers, retries and pacing described above."""
+    """GET requests to Xero with the headers, retries and pacing described above.
+
+    Without a ``limiter`` the client paces by a ledger of its own process, with the
+    connection's limits; the hook passes one whose ledger every worker shares."""
 
     def __init__(self, settings: XeroSettings, tokens: AccessTokens,
                  policy: RetryPolicy | None = None, session: requests.Session | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 limiter: RateLimiter | None = None) -> None:
         self.settings = settings
         self.tokens = tokens
         self.policy = policy or RetryPolicy()
         self.session = session or requests.Session()
         self.sleep = sleep
+        self.limiter = limiter or RateLimiter(settings.client_id, limits=settings.rate_limits,
+                                              sleep=sleep)
         self.counter = CallCounter()
 
     def connections(self) -> list[dict[str, Any]]:
@@ -139,7 +150,9 @@ class XeroClient:
         refreshed = False
         while True:
             token = self.tokens.access_token()
-            response = self._send(url, tenant_id, params, modified_since, token)
+            with self._budget(tenant_id) as slot:
+                response = self._send(url, tenant_id, params, modified_since, token)
+                _report(slot, response)
             if response is not None and response.status_code == 200:
                 try:
                     return self._success(response, _Call(url, tenant_id, params, expected,
@@ -163,6 +176,16 @@ class XeroClient:
             attempt += 1
             self._back_off(response, url, attempt)
 
+    @contextlib.contextmanager
+    def _budget(self, tenant_id: str | None) -> Iterator[Slot | None]:
+        """A place in the organisation's budget for one call (``/connections`` needs none)."""
+        if tenant_id is None:
+            yield None
+            return
+        with self.limiter.call(tenant_id) as slot:
+            self.counter.paced_seconds += slot.waited
+            yield slot
+
     def _send(self, url: str, tenant_id: str | None, params: dict[str, Any],
               modified_since: datetime | None, token: str) -> requests.Response | None:
         """One HTTP exchange; None when the connection failed before an answer arrived."""
@@ -183,17 +206,8 @@ class XeroClient:
 
     def _success(self, response: requests.Response, call: _Call) -> ApiResponse:
         body = _parsed(response, call)
-        limits = Limits.from_headers(response.headers)
-        self._pace(limits)
-        return ApiResponse(body, limits, server_time(response.headers))
-
-    def _pace(self, limits: Limits) -> None:
-        """Slow down as the minute budget runs out, so Xero does not have to refuse us."""
-        remaining = limits.minute_remaining
-        if remaining is not None and remaining <= self.policy.slow_down_below:
-            pause = float(self.policy.slow_down_below - remaining + 1)
-            log.info("Xero minute budget low (%s left): pausing %.0f s", remaining, pause)
-            self._sleep(pause)
+        headers = response.headers
+        return ApiResponse(body, Limits.from_headers(headers), server_time(headers))
 
     def _wait_for_rate_limit(self, response: requests.Response, tenant_id: str | None,
                              waits: int) -> None:
@@ -239,6 +253,19 @@ class XeroClient:
     def _sleep(self, seconds: float) -> None:
         self.counter.slept_seconds += seconds
         self.sleep(seconds)
+
+
+def _report(slot: Slot | None, response: requests.Response | None) -> None:
+    """Tell the rate limiter what Xero said is left (and, after a minute-limit 429, when the
+    minute frees), so its ledger can take in calls made elsewhere."""
+    if slot is None or response is None:
+        return
+    limits = Limits.from_headers(response.headers)
+    retry_after = None
+    problem = response.headers.get("X-Rate-Limit-Problem", "").lower()
+    if response.status_code == 429 and problem in ("minute", "appminute"):
+        retry_after = float(_int(response.headers.get("Retry-After")) or 1)
+    slot.observe(limits.minute_remaining, limits.app_minute_remaining, retry_after)
 
 
 _LIST = "[]"  # the body expected of /connections: a JSON list, not an object

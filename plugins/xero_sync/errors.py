@@ -57,6 +57,13 @@ class TokenStoreError(XeroSyncError):
     retryable = True
 
 
+class RateLedgerError(XeroSyncError):
+    """The shared record of API calls (the rate limiter's ledger) could not be read or
+    written: the warehouse is down or refused the statement."""
+
+    retryable = True
+
+
 class MalformedResponse(XeroSyncError):
     """Xero answered 200 with a body that is not what the API promises: empty, cut short, an
     HTML page, or JSON without the expected collection. It is never read as "no records" (a

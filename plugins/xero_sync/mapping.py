@@ -480,3 +480,9 @@ class _Checker:
 def _column_named(columns: tuple[Column, ...], source: str) -> str:
     """The name of the column read from ``source``."""
     return next(c.name for c in columns if c.source == source)
+
+
+if __name__ == "__main__":  # python -m xero_sync.mapping check FILE (xero_sync.mapping_check)
+    from xero_sync.mapping_check import main
+
+    raise SystemExit(main())

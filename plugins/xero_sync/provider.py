@@ -8,11 +8,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from xero_sync.settings import AUTH_MODES, DEFAULT_SCOPES, MAX_PAGE_SIZE
+from xero_sync.scopes import ENDPOINT_SCOPES, GRANULAR_DEFAULT, SINCE
+from xero_sync.settings import AUTH_MODES, MAX_PAGE_SIZE
 
 
 def _field(label: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"label": label, "description": description, "schema": schema}
+
+
+def _scopes_description() -> str:
+    """Why the form offers the granular scopes, and what to add or swap (from ``scopes``)."""
+    opt_in = {need.granular: need.opt_in for need in ENDPOINT_SCOPES.values() if need.opt_in}
+    split = [need for need in ENDPOINT_SCOPES.values() if need.broad != need.granular]
+    broad = sorted({need.broad for need in split})
+    granular = sorted({need.granular for need in split})
+    return (
+        "Space-separated OAuth scopes. The default is Xero's granular scopes, the only ones an "
+        f"app created since {SINCE} may ask for. They read every object except those needing "
+        + "; ".join(f"{scope} ({why})" for scope, why in opt_in.items())
+        + ": add those scopes to sync them. An app created earlier may keep the broad "
+        f"{', '.join(broad)} in place of {', '.join(granular)} (until September 2027). Run the "
+        "authorize command again after changing the scopes.")
 
 
 CONN_FIELDS = {
@@ -23,9 +39,8 @@ CONN_FIELDS = {
     "tenant_ids": _field(
         "Tenant ids", "Comma-separated organisations to sync; empty = every connected one.",
         {"type": ["string", "null"]}),
-    "scopes": _field(
-        "Scopes", "Space-separated OAuth scopes to request.",
-        {"type": "string", "default": " ".join(DEFAULT_SCOPES)}),
+    "scopes": _field("Scopes", _scopes_description(),
+                     {"type": "string", "default": " ".join(GRANULAR_DEFAULT)}),
     "page_size": _field(
         "Page size", f"Records per page, 1 to {MAX_PAGE_SIZE} (Xero's maximum, fewest calls).",
         {"type": "integer", "default": MAX_PAGE_SIZE, "minimum": 1, "maximum": MAX_PAGE_SIZE}),

@@ -2,10 +2,11 @@
 
 Contract (shared/design.md): login = client id, password = client secret; extra: ``auth_mode``
 (``authorization_code`` | ``client_credentials``), ``tenant_ids`` (optional), ``api_url``,
-``identity_url``, ``login_url``, ``scopes``, ``page_size`` (default 1000). Pointing the three URLs
-at the sandbox is the only difference between the sandbox and Xero. The URLs must be https
-except on this machine (loopback) or for hosts listed in ``allow_http_hosts``; ``repr()`` never
-shows the client secret.
+``identity_url``, ``login_url``, ``scopes``, ``page_size`` (default 1000), ``rate_limits``
+(optional: ``per_minute``, ``concurrent``, ``app_per_minute``; default Xero's 60, 5, 10,000).
+Pointing the three URLs at the sandbox is the only difference between the sandbox and Xero.
+The URLs must be https except on this machine (loopback) or for hosts listed in
+``allow_http_hosts``; ``repr()`` never shows the client secret.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from xero_sync.errors import ConfigurationError
+from xero_sync.ratelimit.budget import XeroLimits
 
 AUTH_MODES = ("authorization_code", "client_credentials")
 DEFAULT_SCOPES = (
@@ -42,6 +44,7 @@ class XeroSettings:
     login_url: str = "https://login.xero.com"
     scopes: tuple[str, ...] = DEFAULT_SCOPES
     page_size: int = MAX_PAGE_SIZE
+    rate_limits: XeroLimits = field(default_factory=XeroLimits)
 
     @property
     def token_url(self) -> str:
@@ -79,6 +82,7 @@ class XeroSettings:
             login_url=_url(conn_id, options, "login_url", cls.login_url, insecure_ok),
             scopes=_scopes(conn_id, options),
             page_size=_page_size(conn_id, options),
+            rate_limits=_rate_limits(conn_id, options),
         )
 
 
@@ -96,7 +100,7 @@ def _extra(conn_id: str, extra: Mapping[str, Any] | str | None) -> Mapping[str, 
     # Older Airflow forms stored custom fields as extra__<conn type>__<name>.
     extra = {key.removeprefix("extra__xero__"): value for key, value in extra.items()}
     known = {"auth_mode", "tenant_ids", "api_url", "identity_url", "login_url", "scopes",
-             "page_size", "allow_http_hosts"}
+             "page_size", "allow_http_hosts", "rate_limits"}
     unknown = sorted(set(extra) - known)
     if unknown:
         raise ConfigurationError(
@@ -181,3 +185,17 @@ def _page_size(conn_id: str, options: Mapping[str, Any]) -> int:
             f"to {MAX_PAGE_SIZE} (Xero's maximum; 1000 makes the fewest calls)"
         )
     return value
+
+
+def _rate_limits(conn_id: str, options: Mapping[str, Any]) -> XeroLimits:
+    """Xero's limits, or the connection's own (a plan or a test server with other limits)."""
+    value = options.get("rate_limits") or {}
+    fields = ("per_minute", "concurrent", "app_per_minute")
+    if not isinstance(value, Mapping) or set(value) - set(fields) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value.values()):
+        raise ConfigurationError(
+            f"connection {conn_id!r}: extra.rate_limits is {value!r}; expected an object with "
+            f"some of {', '.join(fields)} as positive integers (Xero's are 60, 5 and 10000: "
+            "leave it out to use them)"
+        )
+    return XeroLimits(**value)

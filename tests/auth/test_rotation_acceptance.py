@@ -33,6 +33,9 @@ TTL = 4  # seconds an access token lives on the sandbox
 # Refresh when less than this is left. It must exceed the worst delay between handing a token
 # out and the sandbox checking it: on a loaded 2-CPU machine (17 busy processes) 0.5 s was
 # exceeded once in six runs, so 1 s. Ideal refreshes are therefore elapsed / (TTL - MARGIN).
+# Each process meets a new token every 3 s here, and registering one with Airflow's masker
+# slows with every token a process holds (seconds, under load, after twenty): the manager
+# therefore judges a token only after masking it, or this test sees 401s under load.
 MARGIN = 1.0
 STARTUP = 300.0  # seconds allowed for 16 interpreters to start and import (2 CPUs: ~30 s)
 

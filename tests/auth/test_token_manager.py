@@ -211,3 +211,34 @@ def identity_refresh(store: TokenStore, settings: XeroSettings) -> str:
 
 def test_margin_defaults_to_five_minutes(xero: Any, store: TokenStore) -> None:
     assert TokenManager(sandbox_settings(xero), store).margin == timedelta(minutes=5)
+
+
+def test_a_token_is_judged_fresh_when_handed_out_not_before_masking_it(
+        xero: Any, store: TokenStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Registering a token with Airflow's masker slows as a process meets more tokens, and a
+    starved process can take seconds over it: the 401s of the rotation test under load were
+    tokens judged fresh, then masked, then sent expired. Here masking takes longer than the
+    token's spare time beyond the margin, so the stored token must not be handed out."""
+    from xero_sync.auth import oauth
+
+    settings = sandbox_settings(xero)
+    old = connect_app(xero, settings, store)
+    worker = manager(xero, settings, store)  # a fresh process: nothing cached, nothing masked
+    margin = worker.margin.total_seconds()
+    admin(xero, "POST", "clock", json={"seconds": 1800 - margin - 30})  # 30 s to spare
+    masked: set[str] = set()
+
+    def slow_mask(tokens: TokenSet | None) -> None:
+        if tokens is not None and tokens.access_token not in masked:
+            masked.add(tokens.access_token)
+            xero.state.clock.advance(60)  # masking outlasts the spare time
+
+    monkeypatch.setattr(oauth, "mask_tokens", slow_mask)
+    handed = worker.access_token()
+    now = datetime.fromtimestamp(xero.state.clock.now(), UTC)
+    current = store.load(settings.client_id)
+    assert current is not None and handed == current.access_token != old.access_token
+    assert current.seconds_left(now) > margin  # fresh at the moment it was handed out
+    assert old.access_token in masked  # it was masked, then judged stale, then replaced
+    assert token_stats(xero)["refreshed"] == 1
+    assert organisation(xero, handed).status_code == 200

@@ -29,8 +29,8 @@ def diagrams(text: str) -> list[str]:
 
 def test_the_committed_data_model_is_up_to_date() -> None:
     assert DOC.read_text(encoding="utf-8") == data_model.render(), (
-        f"docs/data-model.md is stale: regenerate it with `{data_model.COMMAND}` "
-        "(PYTHONPATH=plugins:tools .venv/bin/python tools/data_model.py) and commit it")
+        "docs/data-model.md is stale: regenerate it with `make docs` "
+        f"(which runs {data_model.COMMAND}) and commit it")
 
 
 def test_every_table_of_every_mapping_is_drawn() -> None:

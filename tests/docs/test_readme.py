@@ -8,6 +8,7 @@ sandbox.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shlex
 import sqlite3
@@ -19,6 +20,7 @@ import pytest
 import yaml
 from cryptography.fernet import Fernet
 
+import readme_scopes
 from tests.auth.conftest import connect_app, sandbox_settings
 from tests.compose.support import example_env, filled_env, load_compose
 from xero_sandbox import endpoints
@@ -27,6 +29,7 @@ from xero_sandbox.state import SandboxConfig
 from xero_sandbox.store import PAYMENT_SOURCE_TYPES
 from xero_sync.auth.cli import DEFAULT_PORT, build_parser
 from xero_sync.mapping import ObjectMapping, load_mappings, parse_mapping
+from xero_sync.scopes import GRANULAR_DEFAULT
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -133,7 +136,11 @@ def test_dag_ids_and_params_exist() -> None:
     from xero_sync.dag_factory import PARAMS
 
     names = {f"xero__{m.name}" for m in MAPPINGS}
+    from xero_sync.warehouse.tables import CONTROL_TABLES
+
+    sqlite_control_tables = {f"xero_{table.name}" for table in CONTROL_TABLES}  # xero__sync_runs
     mentioned = set(re.findall(r"xero__[a-z_]+[a-z]", README)) - {EXAMPLE_DAG}
+    mentioned -= sqlite_control_tables
     assert mentioned <= names, mentioned - names
     assert mentioned >= {"xero__invoices", "xero__journals", "xero__employees"}
     trigger = README[README.index("**Run now, with options.**"):README.index("**Backfill.**")]
@@ -170,12 +177,23 @@ def test_the_scopes_table_covers_every_dag_with_scopes_that_work() -> None:
             assert "accounting.transactions" not in new_apps  # refused to new apps
 
 
+def test_the_scopes_table_is_the_one_make_docs_writes() -> None:
+    assert readme_scopes.render(README, MAPPINGS) == README, (
+        f"README.md's scopes table is stale: run `{readme_scopes.COMMAND}` and commit it")
+
+
 def test_the_default_scopes_read_every_dag_but_journals_and_employees() -> None:
+    """The default (.env.example, the connection form) is what an app created since March 2026
+    may ask for; only the objects of the two opt-in scopes (the Journals endpoint, payroll
+    Employees) stay out, however many mappings read them."""
     default = set(example_env()["XERO_SCOPES"].split())
     assert " ".join(sorted(default)) == " ".join(sorted(code_blocks("text")[0].split()))
+    assert default == set(GRANULAR_DEFAULT)
     assert "offline_access" in default
     refused = {f"xero__{m.name}" for m in MAPPINGS if not granted(default, m)}
-    assert refused == {"xero__journals", "xero__employees"}
+    opt_in = {("accounting", "Journals"), ("payroll_au", "Employees")}
+    assert refused == {f"xero__{m.name}" for m in MAPPINGS if (m.api, m.resource) in opt_in}
+    assert refused >= {"xero__journals", "xero__employees"}
 
 
 def test_the_redirect_uri_is_the_one_the_command_listens_on() -> None:
@@ -220,7 +238,9 @@ def test_the_example_mapping_is_valid_and_becomes_a_dag() -> None:
     assert dag.dag_id == EXAMPLE_DAG
     assert dag.get_task("sync").pool == POOL
     assert {t.table for t in mapping.all_children()} == {"cash_journal_lines"}
-    assert mapping.name not in {m.name for m in MAPPINGS}  # an object not mapped yet
+    # A new object: no other mapping has its name (once saved, the file is this example).
+    saved = {m.name: m for m in MAPPINGS}.get(mapping.name)
+    assert saved is None or dataclasses.replace(saved, path=mapping.path) == mapping
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,10 @@ from typing import Any
 import requests
 
 from xero_sandbox import endpoints
+from xero_sandbox.api_routes import list_query
+from xero_sandbox.request import Request
 from xero_sandbox.server import Sandbox
+from xero_sandbox.store import selected
 from xero_sync.mapping import ChildTable, ObjectMapping
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,12 +157,16 @@ def read_rows(deployment: Deployment, table: str, tenant: str) -> list[dict[str,
 
 
 def visible_truth(sandbox: Sandbox, mapping: ObjectMapping, tenant: str) -> list[dict[str, Any]]:
-    """The records Xero would ever return for the mapping (never-listed statuses excluded)."""
+    """The records Xero would ever return for the mapping (never-listed statuses excluded),
+    as far as the mapping's fixed params select them (``paymentsOnly``, filters)."""
     endpoint = next(e for e in endpoints.served()
                     if e.key == mapping.collection and e.family == mapping.api)
+    query = list_query(Request("GET", "/", {k: [v] for k, v in mapping.params.items()}),
+                       endpoint)
     records = copy.deepcopy(sandbox.state.truth(tenant, mapping.collection))  # activity mutates
     return [r for r in records
-            if r.get(endpoint.status_field) not in endpoint.never_listed_statuses]
+            if r.get(endpoint.status_field) not in endpoint.never_listed_statuses
+            and selected(r, endpoint, query)]
 
 
 def lookup(record: dict[str, Any], source: str) -> Any:

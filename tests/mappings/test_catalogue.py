@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 
 from tests.mappings.conftest import OBJECTS
+from xero_sandbox.endpoints import served
 from xero_sync.mapping import ChildTable, Column, ObjectMapping, snake_case
 from xero_sync.transform import child_columns
 
+# Kept by Xero endpoint, not by mapping name, so a second mapping of an endpoint (the README's
+# cash_journals reads Journals) is held to the same rule without editing these sets.
 # Documents, payments and what they refer to most (contacts, items) sync hourly; settings daily.
 HOURLY = {
-    "bank_transactions", "bank_transfers", "batch_payments", "contacts", "credit_notes",
-    "invoices", "items", "journals", "linked_transactions", "manual_journals", "overpayments",
-    "payments", "prepayments", "purchase_orders", "quotes",
+    "BankTransactions", "BankTransfers", "BatchPayments", "Contacts", "CreditNotes", "Invoices",
+    "Items", "Journals", "ManualJournals", "Overpayments", "Payments",
+    "Prepayments", "PurchaseOrders", "Quotes",
 }
+# Objects Xero cannot filter by date (client_filtered) cost a full read every run: a few a day.
+EVERY_SIX_HOURS = {"LinkedTransactions"}
 # Objects Xero deletes outright, or changes without bumping their timestamp (xero-api.md 2.4,
 # 2.7): an incremental read misses those, so a periodic full read must catch them.
 NEEDS_RECONCILIATION = {
-    "accounts", "bank_transfers", "contacts", "credit_notes", "employees", "invoices", "items",
-    "linked_transactions",
+    "Accounts", "BankTransfers", "Contacts", "CreditNotes", "Employees", "Invoices", "Items",
+    "LinkedTransactions",
 }
 MONEY = {"Amount", "AmountCredited", "AmountDue", "AmountPaid", "AppliedAmount", "BankAmount",
          "DiscountAmount", "GrossAmount", "LineAmount", "NetAmount", "Outstanding", "Overdue",
@@ -62,7 +68,12 @@ def expected_type(source: str) -> str | None:
 
 
 def test_there_is_one_mapping_per_object_xero_serves(mappings: dict[str, ObjectMapping]) -> None:
-    assert sorted(mappings) == sorted(OBJECTS)
+    """Each served endpoint has its mapping named after it (more mappings of one endpoint, such
+    as a filtered one, are welcome; test_endpoints checks every endpoint is mapped)."""
+    for endpoint in served():
+        mapping = mappings.get(snake_case(endpoint.name))
+        assert mapping is not None, f"no mapping named {snake_case(endpoint.name)}"
+        assert (mapping.api, mapping.resource) == (endpoint.family, endpoint.name)
 
 
 def owner_of(table: str, names: list[str]) -> str | None:
@@ -144,23 +155,39 @@ def test_documents_and_payments_sync_hourly_and_settings_daily(
     for mapping in mappings.values():
         minute, hour, *rest = mapping.schedule.split()
         assert minute.isdigit() and rest == ["*", "*", "*"], mapping.name
-        assert (hour == "*") == (mapping.name in HOURLY), mapping.name
+        assert (hour == "*") == (mapping.resource in HOURLY), mapping.name
+        assert (hour == "*/6") == (mapping.resource in EVERY_SIX_HOURS), mapping.name
+
+
+def test_objects_read_whole_every_run_sync_a_few_times_a_day(
+        mappings: dict[str, ObjectMapping]) -> None:
+    from croniter import croniter
+
+    whole = [m for m in mappings.values() if m.strategy == "client_filtered"]
+    assert [m.name for m in whole] == ["linked_transactions"]
+    for mapping in whole:
+        runs = croniter(mapping.schedule, datetime(2026, 1, 1, tzinfo=UTC))
+        day = [runs.get_next(datetime) for _ in range(24)]
+        assert sum(moment.day == 1 for moment in day) <= 4, mapping.schedule
+        assert "every six hours" in mapping.description and "calls" in mapping.description
 
 
 def test_hourly_syncs_start_at_different_minutes(mappings: dict[str, ObjectMapping]) -> None:
-    minutes = [m.schedule.split()[0] for m in mappings.values() if m.schedule.split()[1] == "*"]
+    minutes = [m.schedule.split()[0] for m in mappings.values()
+               if m.schedule.split()[1] in ("*", "*/6")]
     assert len(minutes) == len(set(minutes))
 
 
 def test_daily_syncs_start_at_different_times(mappings: dict[str, ObjectMapping]) -> None:
-    times = [m.schedule for m in mappings.values() if m.schedule.split()[1] != "*"]
+    times = [m.schedule for m in mappings.values() if m.schedule.split()[1].isdigit()]
     assert len(times) == len(set(times))
 
 
 def test_hard_deletes_and_blind_spots_are_reconciled_weekly(
         mappings: dict[str, ObjectMapping]) -> None:
     reconciled = {name for name, m in mappings.items() if m.reconcile_schedule is not None}
-    assert reconciled == NEEDS_RECONCILIATION
+    needing = {name for name, m in mappings.items() if m.resource in NEEDS_RECONCILIATION}
+    assert reconciled == needing
     times = [mappings[name].reconcile_schedule for name in reconciled]
     assert len(times) == len(set(times))
     for name in reconciled:
@@ -196,7 +223,7 @@ def test_line_items_look_the_same_on_every_document(mappings: dict[str, ObjectMa
     seen: dict[str, tuple[str, str, int | None]] = {}
     lines: list[ChildTable] = [c for m in mappings.values() for c in m.children
                                if c.source == "LineItems"]
-    assert len(lines) == 8
+    assert len(lines) >= 8  # the eight documents with lines; more mappings may add some
     for child in lines:
         for column in child.columns:
             shape = (column.name, column.type, column.length)

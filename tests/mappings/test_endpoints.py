@@ -10,6 +10,8 @@ from xero_sync.mapping import ObjectMapping
 
 # Endpoints that take `unitdp` (xero-api.md section 8): not in the endpoint table.
 UNITDP = {"BankTransactions", "CreditNotes", "Invoices", "Items", "Overpayments", "Prepayments"}
+# Journals take `paymentsOnly` (xero-api.md sections 1 and 8): the cash-basis ledger.
+PAYMENTS_ONLY = {"Journals"}
 
 
 def endpoint_of(mapping: ObjectMapping) -> Endpoint:
@@ -39,6 +41,7 @@ def allowed_params(endpoint: Endpoint) -> set[str]:
     allowed = {"order"} if endpoint.order else set()
     allowed |= {"includeArchived"} if endpoint.include_archived else set()
     allowed |= {"includeDeleted"} if endpoint.include_deleted else set()
+    allowed |= {"paymentsOnly"} if endpoint.name in PAYMENTS_ONLY else set()
     return allowed | ({"unitdp"} if endpoint.name in UNITDP else set())
 
 
@@ -85,7 +88,8 @@ def test_hidden_statuses_are_fetched_and_marked_deleted(
     """Archived contacts and tracking categories, deleted transfers: only returned when asked."""
     hiding = {name: endpoint_of(m) for name, m in mappings.items()
               if endpoint_of(m).hidden_statuses}
-    assert set(hiding) == {"bank_transfers", "contacts", "tracking_categories"}
+    assert {mappings[name].resource for name in hiding} == {
+        "BankTransfers", "Contacts", "TrackingCategories"}
     for name, endpoint in hiding.items():
         mapping = mappings[name]
         flag = "includeArchived" if endpoint.include_archived else "includeDeleted"

@@ -39,6 +39,38 @@ def test_minute_limit_429_and_rolling_window(client: SandboxClient, access_token
     assert client.api(CURRENCIES, access_token).status_code == 200
 
 
+def test_window_frees_a_call_exactly_a_minute_after_it_started(
+        client: SandboxClient, access_token: str) -> None:
+    """Xero's "rolling 60 second window": call i is accepted from call i-N's start + 60 s."""
+    client.admin("POST", "limits", json={"per_minute": 2})
+    client.api(CURRENCIES, access_token)
+    client.admin("POST", "clock", json={"seconds": 30})
+    client.api(CURRENCIES, access_token)
+    client.admin("POST", "clock", json={"seconds": 29.5})
+    refused = client.api(CURRENCIES, access_token)
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "1"
+    client.admin("POST", "clock", json={"seconds": 0.6})
+    assert client.api(CURRENCIES, access_token).status_code == 200  # the first call has left
+    assert client.api(CURRENCIES, access_token).status_code == 429  # the second has not
+
+
+def test_limits_are_per_connection_not_per_organisation(client: SandboxClient,
+                                                         access_token: str) -> None:
+    """"Rate limits apply to each connection" (xero-api.md section 5): a second app reading
+    the same organisation has a minute of its own."""
+    client.admin("POST", "limits", json={"per_minute": 2})
+    custom = client.http.post(
+        f"{client.url}/connect/token", timeout=10, data={"grant_type": "client_credentials"},
+        auth=(client.config.custom_client_id, client.config.custom_client_secret)).json()
+    organisation = client.admin("GET", "tenants")["custom_tenant"]
+    for _ in range(2):
+        assert client.api(CURRENCIES, access_token, tenant=organisation).status_code == 200
+    assert client.api(CURRENCIES, access_token, tenant=organisation).status_code == 429
+    other_app = client.api(CURRENCIES, custom["access_token"], tenant="")
+    assert other_app.status_code == 200
+    assert other_app.headers["X-MinLimit-Remaining"] == "1"
+
+
 def test_day_limit_429_with_long_retry_after(client: SandboxClient, access_token: str) -> None:
     client.admin("POST", "limits", json={"per_day": 2})
     client.api(CURRENCIES, access_token)

@@ -16,3 +16,20 @@ def test_xero_connection_type_and_form_fields_are_registered() -> None:
     behaviour = manager.field_behaviours["xero"]
     assert behaviour["relabeling"] == {"login": "Client ID", "password": "Client secret"}
     assert "host" in behaviour["hidden_fields"]
+
+
+def test_the_scopes_field_offers_the_granular_scopes_and_says_why() -> None:
+    """Apps created since March 2026 cannot ask for the broad scopes: the form must not
+    offer them, and must say what to add or swap."""
+    from xero_sync.scopes import GRANULAR_DEFAULT, OPT_IN
+
+    field = ProvidersManager().connection_form_widgets["extra__xero__scopes"].field
+    offered = field["schema"]["default"].split()
+    assert offered == list(GRANULAR_DEFAULT)
+    assert "offline_access" in offered
+    assert "accounting.transactions.read" not in offered  # refused to apps since March 2026
+    assert "accounting.invoices.read" in offered
+    description = field["description"]
+    assert "granular" in description and "2 March 2026" in description
+    for scope in (*OPT_IN, "accounting.transactions.read"):
+        assert scope in description

@@ -19,8 +19,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--seed", type=int, default=42, help="same seed, same data")
-    parser.add_argument("--tenants", type=int, default=2, help="organisations to simulate")
-    parser.add_argument("--scale", type=int, default=1000, help="about this many invoices each")
+    parser.add_argument("--tenants", type=_positive, default=2,
+                        help="organisations to simulate (distinct names; 200 is a large firm)")
+    parser.add_argument("--scale", type=_positive, default=1000,
+                        help="about this many invoices in each of the first two organisations; "
+                        "the others spread from 2%% to 2x that, most of them small")
     parser.add_argument("--auto-consent", action="store_true",
                         help="skip the consent page: redirect straight back with a code")
     parser.add_argument("--client-id", default=SandboxConfig.client_id)
@@ -37,6 +40,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="the webhook signing key (empty: no webhooks)")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     return parser.parse_args(argv)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive whole number")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  client id / secret: {config.client_id} / {config.client_secret}")
     print(f"  custom connection:  {config.custom_client_id} / {config.custom_client_secret}")
     for tenant_id, name in state.tenant_names.items():
-        print(f"  tenant {tenant_id}  {name}")
+        print(f"  tenant {tenant_id}  {name}  (~{state.tenant_scales[tenant_id]:,} invoices)")
     if config.webhook is not None:
         print(f"  webhooks to: {config.webhook.url}")
     print(f"  admin: {sandbox.url}/_sandbox/stats", flush=True)

@@ -97,7 +97,7 @@ def _limited(state: SandboxState, request: Request, access: AccessToken, tenant_
             time.sleep(fault.delay)
         reply = _serve(state, request, access, tenant_id, endpoint, rest)
     finally:
-        state.limiter.release(tenant_id)
+        state.limiter.release(access.client_id, tenant_id)
     reply.headers.update(admission.headers())
     reply.drop = kind == "drop"
     return malformed.garbled(reply, kind, endpoint.key) if kind else reply

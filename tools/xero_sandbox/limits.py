@@ -1,6 +1,11 @@
-"""Xero's rate limits: per organisation 60 calls a rolling minute, 5,000 a rolling day and 5 in
-flight; per app 10,000 a minute (xero-api.md section 5). Every response carries what is left;
-a call over a limit gets 429 with ``Retry-After`` and ``X-Rate-Limit-Problem``.
+"""Xero's rate limits: per connection (an app and an organisation) 60 calls a rolling minute,
+5,000 a rolling day and 5 in flight; per app 10,000 a minute (xero-api.md section 5: "Rate
+limits apply to each connection"). Every response carries what is left; a call over a limit
+gets 429 with ``Retry-After`` and ``X-Rate-Limit-Problem``.
+
+A call counts from the moment it is admitted, for exactly the window's length: one admitted at
+``t`` leaves a 60-second window at ``t + 60``, so call ``i`` of a connection is admitted no
+earlier than call ``i - 60`` was, plus 60 seconds. Refused calls are not counted.
 """
 
 from __future__ import annotations
@@ -71,10 +76,11 @@ class RateLimiter:
     def __init__(self, clock: Clock, limits: Limits | None = None) -> None:
         self.clock = clock
         self.limits = limits or Limits()
-        self._minute: dict[str, _Window] = {}
-        self._day: dict[str, _Window] = {}
+        # Keyed by connection (app, organisation), or by app for the app-wide minute.
+        self._minute: dict[tuple[str, str], _Window] = {}
+        self._day: dict[tuple[str, str], _Window] = {}
         self._app: dict[str, _Window] = {}
-        self._in_flight: dict[str, int] = {}
+        self._in_flight: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
 
     def admit(self, client_id: str, tenant_id: str) -> Admission:
@@ -82,11 +88,12 @@ class RateLimiter:
         with self._lock:
             now = self.clock.now()
             minute, day, app = self._windows(client_id, tenant_id, now)
-            problem, retry_after = self._problem(minute, day, app, tenant_id, now)
+            connection = (client_id, tenant_id)
+            problem, retry_after = self._problem(minute, day, app, connection, now)
             if problem is None:
                 for window in (minute, day, app):
                     window.calls.append(now)
-                self._in_flight[tenant_id] = self._in_flight.get(tenant_id, 0) + 1
+                self._in_flight[connection] = self._in_flight.get(connection, 0) + 1
             return Admission(
                 max(0, self.limits.per_day - len(day.calls)),
                 max(0, self.limits.per_minute - len(minute.calls)),
@@ -94,10 +101,11 @@ class RateLimiter:
                 problem, retry_after,
             )
 
-    def release(self, tenant_id: str) -> None:
+    def release(self, client_id: str, tenant_id: str) -> None:
         """The admitted call has been answered (or abandoned)."""
         with self._lock:
-            self._in_flight[tenant_id] = max(0, self._in_flight.get(tenant_id, 0) - 1)
+            connection = (client_id, tenant_id)
+            self._in_flight[connection] = max(0, self._in_flight.get(connection, 0) - 1)
 
     def remaining(self, client_id: str, tenant_id: str) -> Admission:
         """What is left, without counting a call (for injected faults' headers)."""
@@ -120,15 +128,16 @@ class RateLimiter:
     def _windows(
         self, client_id: str, tenant_id: str, now: float
     ) -> tuple[_Window, _Window, _Window]:
-        minute = self._minute.setdefault(tenant_id, _Window(MINUTE))
-        day = self._day.setdefault(tenant_id, _Window(DAY))
+        minute = self._minute.setdefault((client_id, tenant_id), _Window(MINUTE))
+        day = self._day.setdefault((client_id, tenant_id), _Window(DAY))
         app = self._app.setdefault(client_id, _Window(MINUTE))
         for window in (minute, day, app):
             window.trim(now)
         return minute, day, app
 
     def _problem(
-        self, minute: _Window, day: _Window, app: _Window, tenant_id: str, now: float
+        self, minute: _Window, day: _Window, app: _Window, connection: tuple[str, str],
+        now: float,
     ) -> tuple[str | None, int]:
         """The first limit this call would break: the day outranks the minute, as in Xero."""
         if len(day.calls) >= self.limits.per_day:
@@ -137,6 +146,6 @@ class RateLimiter:
             return "appminute", app.retry_after(now)
         if len(minute.calls) >= self.limits.per_minute:
             return "minute", minute.retry_after(now)
-        if self._in_flight.get(tenant_id, 0) >= self.limits.concurrent:
+        if self._in_flight.get(connection, 0) >= self.limits.concurrent:
             return "concurrent", 1
         return None, 0

@@ -21,6 +21,7 @@ from xero_sandbox.generator import generate_organisation, stamp
 from xero_sandbox.identity import App, Identity
 from xero_sandbox.limits import Limits, RateLimiter
 from xero_sandbox.store import Organisation
+from xero_sandbox.tenants import organisation_names, organisation_scales
 from xero_sandbox.webhooks import Subscription, Webhooks
 
 ALL_SCOPES = (
@@ -35,13 +36,6 @@ ALL_SCOPES = (
     "accounting.journals.read", "accounting.reports.read",
     "payroll.employees", "payroll.employees.read",
 )
-ORGANISATION_NAMES = (
-    "Kōwhai Coffee Roasters Ltd", "Müller & Söhne GmbH", "Harbour Bridge Joinery Pty",
-    "O'Neill's Bakery & Café", "Bright Sparks Electrical", "Ōtautahi Outdoor Co",
-    "Thames Valley Analytics", "Maple Leaf Logistics Inc",
-)
-
-
 @dataclass
 class SandboxConfig:
     """How a sandbox is seeded and which apps it knows."""
@@ -155,10 +149,12 @@ class SandboxState:
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
         self.clock = Clock()
-        self.tenant_names = {
-            tenant_id: ORGANISATION_NAMES[index % len(ORGANISATION_NAMES)]
-            for index, tenant_id in enumerate(tenant_ids(config.seed, config.tenants))
-        }
+        self.tenant_names = dict(zip(tenant_ids(config.seed, config.tenants),
+                                     organisation_names(config.seed, config.tenants),
+                                     strict=True))
+        self.tenant_scales = dict(zip(self.tenant_names,
+                                      organisation_scales(config.seed, config.tenants,
+                                                          config.scale), strict=True))
         self._initial_limits = replace(config.limits)
         self._initial_ttl = config.access_token_ttl
         self.identity = Identity(self.clock, self.tenant_names)
@@ -193,7 +189,8 @@ class SandboxState:
         """
         if self._pristine is None:
             generated = [
-                generate_organisation(self.config.seed, index, tenant_id, name, self.config.scale)
+                generate_organisation(self.config.seed, index, tenant_id, name,
+                                      self.tenant_scales[tenant_id])
                 for index, (tenant_id, name) in enumerate(self.tenant_names.items())
             ]
             self._pristine = pickle.dumps(generated, protocol=pickle.HIGHEST_PROTOCOL)

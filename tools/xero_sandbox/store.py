@@ -276,12 +276,29 @@ def _journal_batch(records: list[Record], query: ListQuery) -> ListResult:
     for record in records:
         if int(record["JournalNumber"]) <= offset:
             continue
-        if query.payments_only and record.get("SourceType") not in PAYMENT_SOURCE_TYPES:
+        if not _in_payments_only(record, query):
             continue
         batch.append(record)
         if len(batch) == JOURNALS_PER_CALL:
             break
     return ListResult(batch, View())
+
+
+def _in_payments_only(record: Record, query: ListQuery) -> bool:
+    """``paymentsOnly=true`` (Journals) keeps the journals of payments, cash and transfers."""
+    return not query.payments_only or record.get("SourceType") in PAYMENT_SOURCE_TYPES
+
+
+def selected(record: Record, endpoint: Endpoint, query: ListQuery) -> bool:
+    """Whether a list request with these parameters is about the record at all: its filters,
+    ``where`` and ``paymentsOnly``, leaving aside paging, If-Modified-Since and the visibility
+    flags. What a mapping's fixed ``params`` select, for comparing a warehouse with the truth.
+    """
+    if query.filters and not _filters_predicate(query.filters, endpoint)(record):
+        return False
+    if query.where and endpoint.where and not compile_where(query.where)(record):
+        return False
+    return not endpoint.offset_paged or _in_payments_only(record, query)
 
 
 def _status(record: Record, endpoint: Endpoint) -> str | None:

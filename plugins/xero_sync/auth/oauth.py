@@ -95,15 +95,22 @@ class TokenManager:
     # -- the protocol -----------------------------------------------------------------------
 
     def _current(self) -> TokenSet:
+        """The token to hand out, judged fresh only once it is ready to hand out.
+
+        Registering a token with Airflow's secret masker recompiles the masker's pattern of
+        every secret the process holds, so it slows as a process meets more tokens, and a
+        starved process may spend seconds on it: a token judged fresh before that could reach
+        Xero expired. So a cached, stored or re-read token is masked first and judged after.
+        """
         if self._cached is not None and self._cached.fresh(self.clock(), self.margin):
             return self._cached
         self._ensure_table()
         stored = self.store.load(self.app_key)
-        if stored is not None and stored.fresh(self.clock(), self.margin):
-            return self._use(stored)
+        if stored is not None and self._use(stored).fresh(self.clock(), self.margin):
+            return stored
         with self.store.locked(self.app_key) as held:
             current = held.tokens
-            if current is not None and current.fresh(self.clock(), self.margin):
+            if current is not None and self._use(current).fresh(self.clock(), self.margin):
                 log.debug("app %s: another worker refreshed while this one waited", self.app_key)
                 tokens = current
             else:

@@ -14,12 +14,13 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from xero_sync.auth.crypto import KeyMismatchError, TokenCipher
 from xero_sync.auth.masking import mask_tokens, redact
 from xero_sync.auth.tokens import TokenSet, TokenStatus, utcnow
 from xero_sync.errors import ConfigurationError, TokenStoreError
+from xero_sync.warehouse.locking import LOCK_TIMEOUT_SECONDS, LockingSession
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ COLUMNS = (
 # Table names are built from this validated schema name and constants only; every value is a
 # bound parameter. That is why the f-string SQL below carries ``noqa: S608``.
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-LOCK_TIMEOUT_SECONDS = 120  # longer than a refresh with all its retries (see oauth.py)
+__all__ = ["LOCK_TIMEOUT_SECONDS", "LockedTokens", "TokenStore", "check_identifier"]
 
 
 @dataclass(frozen=True)
@@ -59,24 +60,27 @@ def as_utc(value: Any) -> datetime | None:
     return value.astimezone(UTC)
 
 
-class TokenStore:
-    """Tokens of Xero apps in the warehouse; subclasses supply the SQL of one dialect."""
+def check_identifier(schema: str) -> str:
+    """The schema name, if it is safe to build SQL from; else a ConfigurationError."""
+    if not _IDENTIFIER.match(schema):
+        raise ConfigurationError(
+            f"warehouse schema {schema!r} is not a plain SQL identifier (letters, digits, "
+            "underscore); choose another schema name"
+        )
+    return schema
 
-    dialect: ClassVar[str] = ""
-    marker: ClassVar[str] = "%s"
+
+class TokenStore(LockingSession):
+    """Tokens of Xero apps in the warehouse; subclasses supply the SQL of one dialect (and
+    inherit the connection handling and locks of :mod:`xero_sync.warehouse.locking`)."""
 
     def __init__(self, connect: Callable[[], Any], cipher: TokenCipher, schema: str = "xero",
                  *, description: str = "", clock: Callable[[], datetime] = utcnow) -> None:
-        if not _IDENTIFIER.match(schema):
-            raise ConfigurationError(
-                f"warehouse schema {schema!r} is not a plain SQL identifier (letters, digits, "
-                "underscore); choose another schema name"
-            )
-        self.schema = schema
+        super().__init__(connect)
+        self.schema = check_identifier(schema)
         self.cipher = cipher
         self.description = description or self.dialect
         self.clock = clock
-        self._connect = connect
 
     # -- what dialects provide --------------------------------------------------------------
 
@@ -87,10 +91,6 @@ class TokenStore:
 
     def ddl(self) -> list[str]:
         """Statements that create the schema and table if missing (idempotent)."""
-        raise NotImplementedError
-
-    def driver_errors(self) -> tuple[type[BaseException], ...]:
-        """The driver's exception classes, turned into TokenStoreError at this boundary."""
         raise NotImplementedError
 
     def lock_ddl(self, cursor: Any) -> None:
@@ -216,18 +216,6 @@ class TokenStore:
             except self.driver_errors() as error:
                 raise self._failure(f"read the tokens of app {app_key}", error) from error
             return row
-
-    @contextlib.contextmanager
-    def _connection(self) -> Iterator[Any]:
-        try:
-            connection = self._connect()
-        except self.driver_errors() as error:
-            raise self._failure("connect", error) from error
-        try:
-            yield connection
-        finally:
-            with contextlib.suppress(Exception):
-                connection.close()
 
     def _finish(self, connection: Any, *, commit: bool, quiet: bool) -> None:
         try:

@@ -17,7 +17,6 @@ How each dialect serialises refreshes (design decision 1):
 from __future__ import annotations
 
 import functools
-import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +24,7 @@ from xero_sync.auth.crypto import TokenCipher
 from xero_sync.auth.store_base import COLUMNS, LOCK_TIMEOUT_SECONDS, TABLE, LockedTokens, TokenStore
 from xero_sync.errors import TokenStoreError
 from xero_sync.warehouse.dbapi import WarehouseTarget, connect
+from xero_sync.warehouse.locking import LockTimeout, MssqlSession, PostgresSession, SqliteSession
 
 __all__ = ["LockedTokens", "MssqlTokenStore", "PostgresTokenStore", "SqliteTokenStore",
            "TokenStore", "token_store"]
@@ -47,11 +47,8 @@ def _create_table(table: str, dialect: str) -> str:
     )
 
 
-class SqliteTokenStore(TokenStore):
+class SqliteTokenStore(SqliteSession, TokenStore):
     """SQLite (the demo and tests): times as ISO-8601 UTC text."""
-
-    dialect = "sqlite"
-    marker = "?"
 
     @property
     def table(self) -> str:
@@ -63,27 +60,21 @@ class SqliteTokenStore(TokenStore):
         return [_create_table(self.table, self.dialect).replace(
             "CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1)]
 
-    def driver_errors(self) -> tuple[type[BaseException], ...]:
-        """sqlite3's base error."""
-        return (sqlite3.Error,)
-
     def lock_ddl(self, cursor: Any) -> None:
         """The write lock serialises DDL too."""
-        cursor.execute("BEGIN IMMEDIATE")
+        self.lock_resource(cursor, TABLE)
 
     def lock(self, cursor: Any, app_key: str) -> None:
         """Take the database's write lock before reading (waits up to the busy timeout)."""
-        cursor.execute("BEGIN IMMEDIATE")
+        self.lock_resource(cursor, app_key)
 
     def to_db_time(self, value: datetime | None) -> Any:
         """ISO text sorts and parses without the deprecated datetime adapters."""
         return None if value is None else value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-class PostgresTokenStore(TokenStore):
+class PostgresTokenStore(PostgresSession, TokenStore):
     """PostgreSQL: the row is created first, then locked with ``SELECT … FOR UPDATE``."""
-
-    dialect = "postgres"
 
     @property
     def table(self) -> str:
@@ -96,16 +87,9 @@ class PostgresTokenStore(TokenStore):
         return [f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"',
                 create.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1)]
 
-    def driver_errors(self) -> tuple[type[BaseException], ...]:
-        """psycopg's base error."""
-        import psycopg
-
-        return (psycopg.Error,)
-
     def lock_ddl(self, cursor: Any) -> None:
         """Concurrent CREATE … IF NOT EXISTS can still collide in the catalog: serialise it."""
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
-                       (f"xero_sync:{self.schema}.{TABLE}",))
+        self.lock_resource(cursor, f"xero_sync:{self.schema}.{TABLE}")
 
     def prepare_lock(self, connection: Any, cursor: Any, app_key: str) -> None:
         """FOR UPDATE locks only rows that exist: insert the (empty) row first, committed."""
@@ -122,10 +106,8 @@ class PostgresTokenStore(TokenStore):
         return super().select_sql(locked) + (" FOR UPDATE" if locked else "")
 
 
-class MssqlTokenStore(TokenStore):
+class MssqlTokenStore(MssqlSession, TokenStore):
     """SQL Server: ``sp_getapplock`` owned by the transaction, then an UPDLOCK read."""
-
-    dialect = "mssql"
 
     @property
     def table(self) -> str:
@@ -139,20 +121,6 @@ class MssqlTokenStore(TokenStore):
             f"IF OBJECT_ID(N'{self.table}', N'U') IS NULL "
             + _create_table(self.table, self.dialect),
         ]
-
-    def driver_errors(self) -> tuple[type[BaseException], ...]:
-        """pymssql's base error."""
-        import pymssql
-
-        return (pymssql.Error,)
-
-    def applock_sql(self) -> str:
-        """Take an exclusive app lock for this transaction and report the result code."""
-        return (
-            "DECLARE @result INT; EXEC @result = sp_getapplock @Resource = %s, "
-            "@LockMode = 'Exclusive', @LockOwner = 'Transaction', "
-            f"@LockTimeout = {LOCK_TIMEOUT_SECONDS * 1000}; SELECT @result AS lock_result"
-        )
 
     def lock_ddl(self, cursor: Any) -> None:
         """The same app lock, on the table's name."""
@@ -173,15 +141,10 @@ class MssqlTokenStore(TokenStore):
         return None if value is None else value.astimezone(UTC).replace(tzinfo=None)
 
     def _applock(self, cursor: Any, resource: str) -> None:
-        cursor.execute(self.applock_sql(), (resource,))
-        row = cursor.fetchone()
-        code = None if row is None else int(row[0])
-        if code is None or code < 0:
-            raise TokenStoreError(
-                f"token store {self.description}: sp_getapplock on {resource!r} returned "
-                f"{code} (-1 timeout after {LOCK_TIMEOUT_SECONDS} s, -2 cancelled, -3 deadlock): "
-                "another worker held the Xero token lock too long; retry the task"
-            )
+        try:
+            self.lock_resource(cursor, resource)
+        except LockTimeout as error:
+            raise TokenStoreError(f"token store {self.description}: {error}") from error
 
 
 _DIALECTS: dict[str, type[TokenStore]] = {

@@ -2,7 +2,8 @@
 
 The hook is configured only by the ``xero_default`` connection (client id, secret and the
 extra fields of shared/design.md) and keeps its tokens in the warehouse named by
-``xero_warehouse``, where every worker shares them under a lock.
+``xero_warehouse``, where every worker shares them under a lock. The rate limiter's ledger
+lives there too, so every worker and DAG shares each organisation's minute.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from xero_sync.auth.token_store import token_store
 from xero_sync.client import XeroClient
 from xero_sync.errors import ConfigurationError, NoOrganisationsConnected
 from xero_sync.extract import ExtractSpec, Page, extract, extract_ids
+from xero_sync.ratelimit.limiter import RateLimiter
+from xero_sync.ratelimit.warehouse_ledger import warehouse_ledger
 from xero_sync.settings import XeroSettings
 from xero_sync.warehouse.dbapi import WarehouseTarget, target_from_connection
 
@@ -55,10 +58,13 @@ class XeroHook(BaseHook):
 
     @cached_property
     def client(self) -> XeroClient:
-        """The request client, sharing tokens through the warehouse token store."""
+        """The request client, sharing tokens and each organisation's rate-limit budget with
+        every other worker through the warehouse."""
         manager = TokenManager(self.settings, token_store(self.warehouse),
                                conn_id=self.xero_conn_id)
-        return XeroClient(self.settings, manager)
+        limiter = RateLimiter(self.settings.client_id, warehouse_ledger(self.warehouse),
+                              self.settings.rate_limits)
+        return XeroClient(self.settings, manager, limiter=limiter)
 
     def tenant_ids(self, requested: list[str] | None = None) -> list[str]:
         """The organisations to sync: connected ones, narrowed by the connection and the run.

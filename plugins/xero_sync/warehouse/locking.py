@@ -1,0 +1,129 @@
+"""Shared, locked state in the warehouse: a connection per use and named exclusive locks.
+
+Two things keep state that every worker must see the same way: the token store (one refresh per
+expiry, design decision 1) and the rate limiter (Xero's limits per organisation, design
+decision 2). Both open a connection per use through :func:`xero_sync.warehouse.dbapi.connect`,
+take an exclusive lock that the transaction's COMMIT or ROLLBACK releases, and turn the
+driver's errors into the package's own. This module is that common part, once per dialect:
+
+- SQLite: ``BEGIN IMMEDIATE`` takes the database's write lock (one lock per file, so every
+  name shares it; waits up to the connection's busy timeout).
+- PostgreSQL: ``pg_advisory_xact_lock`` on a hash of the name.
+- SQL Server: ``sp_getapplock`` owned by the transaction, with a bounded wait.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
+
+from xero_sync.errors import XeroSyncError
+
+LOCK_TIMEOUT_SECONDS = 120  # longer than a token refresh with all its retries (auth/oauth.py)
+
+
+class LockTimeout(XeroSyncError):
+    """Another worker held a warehouse lock too long; a retry of the task can succeed."""
+
+    retryable = True
+
+
+class LockingSession:
+    """Connection handling and named locks of one dialect (subclasses below)."""
+
+    dialect: ClassVar[str] = ""
+    marker: ClassVar[str] = "%s"  # the driver's parameter marker
+
+    def __init__(self, connect: Callable[[], Any]) -> None:
+        self._connect = connect
+
+    def driver_errors(self) -> tuple[type[BaseException], ...]:
+        """The driver's exception classes (callers turn them into the package's errors)."""
+        raise NotImplementedError
+
+    def lock_resource(self, cursor: Any, resource: str) -> None:
+        """Start a transaction holding an exclusive lock on ``resource`` until it ends."""
+        raise NotImplementedError
+
+    def _failure(self, action: str, error: BaseException) -> Exception:
+        """The package's error for a driver error while doing ``action``."""
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[Any]:
+        """A new connection, closed afterwards."""
+        try:
+            connection = self._connect()
+        except self.driver_errors() as error:
+            raise self._failure("connect", error) from error
+        try:
+            yield connection
+        finally:
+            with contextlib.suppress(Exception):
+                connection.close()
+
+
+class SqliteSession(LockingSession):
+    """SQLite: one write lock per database file."""
+
+    dialect = "sqlite"
+    marker = "?"
+
+    def driver_errors(self) -> tuple[type[BaseException], ...]:
+        """sqlite3's base error."""
+        import sqlite3
+
+        return (sqlite3.Error,)
+
+    def lock_resource(self, cursor: Any, resource: str) -> None:
+        """The database's write lock (SQLite has no finer one); the name is not needed."""
+        cursor.execute("BEGIN IMMEDIATE")
+
+
+class PostgresSession(LockingSession):
+    """PostgreSQL: transaction-scoped advisory locks."""
+
+    dialect = "postgres"
+
+    def driver_errors(self) -> tuple[type[BaseException], ...]:
+        """psycopg's base error."""
+        import psycopg
+
+        return (psycopg.Error,)
+
+    def lock_resource(self, cursor: Any, resource: str) -> None:
+        """An advisory lock on the name's hash, released at COMMIT or ROLLBACK."""
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (resource,))
+
+
+class MssqlSession(LockingSession):
+    """SQL Server: application locks owned by the transaction."""
+
+    dialect = "mssql"
+
+    def driver_errors(self) -> tuple[type[BaseException], ...]:
+        """pymssql's base error."""
+        import pymssql
+
+        return (pymssql.Error,)
+
+    def applock_sql(self) -> str:
+        """Take an exclusive app lock for this transaction and report the result code."""
+        return (
+            "DECLARE @result INT; EXEC @result = sp_getapplock @Resource = %s, "
+            "@LockMode = 'Exclusive', @LockOwner = 'Transaction', "
+            f"@LockTimeout = {LOCK_TIMEOUT_SECONDS * 1000}; SELECT @result AS lock_result"
+        )
+
+    def lock_resource(self, cursor: Any, resource: str) -> None:
+        """pymssql has already begun the transaction (autocommit is off)."""
+        cursor.execute(self.applock_sql(), (resource,))
+        row = cursor.fetchone()
+        code = None if row is None else int(row[0])
+        if code is None or code < 0:
+            raise LockTimeout(
+                f"SQL Server warehouse: sp_getapplock on {resource!r} returned {code} (-1 "
+                f"timeout after {LOCK_TIMEOUT_SECONDS} s, -2 cancelled, -3 deadlock): another "
+                "worker held the lock too long; retry the task"
+            )
