@@ -23,6 +23,7 @@ organisation, the hourly run one call per 1,000 changed records.
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 import shutil
@@ -307,10 +308,11 @@ def _calls(sandbox: Any) -> int:
 
 
 def _percentile(values: list[float], percent: float) -> float | None:
+    """Nearest rank: the smallest value at least ``percent`` % of the values do not exceed."""
     if not values:
         return None
-    index = min(len(values) - 1, max(0, round(percent / 100 * len(values) + 0.5) - 1))
-    return round(values[index], 1)
+    rank = max(1, math.ceil(percent / 100 * len(values)))
+    return round(values[rank - 1], 1)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
