@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)/tools
 
-.PHONY: venv test lint typecheck pytest demo demo-ui docs bench faults sandbox sandbox-throughput clean
+.PHONY: venv test lint typecheck pytest demo demo-ui demo-webhook docs bench faults sandbox sandbox-throughput clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ demo: $(STAMP)
 
 demo-ui: $(STAMP)
 	$(BIN)/python tools/demo.py --ui
+
+demo-webhook: $(STAMP)
+	$(BIN)/python tools/demo_webhook.py
 
 # Everything derived from include/mappings that the tests compare: the data model, the README's
 # scopes table, the golden T-SQL files (review them with git diff). Run it after changing a mapping.

@@ -16,13 +16,17 @@ Sections (each also runs alone with ``--only NAME``):
 6. ``limits``: at Xero's real rate limits, four concurrent syncs (processes) of one 10,000-invoice
    organisation against the floor 60 * floor((C - 1) / 60) s, and the 429s served
    (tools/bench_limits.py; minutes by nature: ``--only limits`` runs it alone).
+7. ``webhooks``: latency from a change in the sandbox to its row by the webhook path, with a
+   real Airflow scheduler and triggerer, and API calls per changed record against an hourly
+   incremental run (tools/bench_webhooks.py; several minutes, so ``--quick`` leaves it out).
 
 Why one command: figures taken on different days, machines and loads cannot be compared; one
 run writes them together with the machine's load average, so a slow figure can be told apart
 from a busy machine. The sandbox's rate limits are lifted in sections 1-5 (``LIMITS_NOTE``): at
 Xero's 60 calls a minute the quota, not our code, would be measured; section 6 measures how
 close to that quota the rate limiter comes. ``--quick`` runs every
-section at a tiny scale in well under a minute (tests/bench keeps it from rotting).
+section but ``webhooks`` (which needs a real scheduler for minutes) at a tiny scale in well
+under a minute (tests/bench keeps it from rotting).
 """
 
 from __future__ import annotations
@@ -49,15 +53,17 @@ import bench_load
 import bench_parse
 import bench_sync
 import bench_tokens
+import bench_webhooks
 from bench_common import LIMITS_NOTE, ROOT, Sandboxes, load_average, postgres_available
 
 DEFAULT_OUTPUT = ROOT / "var" / "bench" / "bench.json"
-SECTIONS = ("calls", "sync", "load", "parse", "tokens", "limits")
+SECTIONS = ("calls", "sync", "load", "parse", "tokens", "limits", "webhooks")
+QUICK_SKIPS = ("webhooks",)  # minutes of a real scheduler: only when asked for by --only
 FULL = {"calls_scale": 10_000, "sync_sizes": "10000,100000", "transform_sizes": "10000",
         "load_invoices": 100_000, "load_small": 10_000, "load_baseline": 10_000,
         "load_page": 1_000, "load_engines": "sqlite,postgres", "parse_runs": 3,
         "parse_measures": "dagbag,import", "token_processes": 16, "token_seconds": 20.0,
-        "limits_scale": 10_000}
+        "limits_scale": 10_000, "webhook_changes": 120, "webhook_seconds": 240.0}
 # Quick: every section's code runs, in under a minute on a busy 2-CPU machine. Most of the
 # time is interpreters starting (Airflow's SDK alone takes 2-3 s of CPU to import), so the
 # load section runs SQLite only (the sync section still loads PostgreSQL), the parse section
@@ -65,7 +71,8 @@ FULL = {"calls_scale": 10_000, "sync_sizes": "10000,100000", "transform_sizes": 
 QUICK = {"calls_scale": 300, "sync_sizes": "300", "transform_sizes": "300",
          "load_invoices": 600, "load_small": 300, "load_baseline": 300, "load_page": 300,
          "load_engines": "sqlite", "parse_runs": 1, "parse_measures": "dagbag",
-         "token_processes": 2, "token_seconds": 2.0, "limits_scale": 300}
+         "token_processes": 2, "token_seconds": 2.0, "limits_scale": 300,
+         "webhook_changes": 10, "webhook_seconds": 20.0}
 
 
 @dataclass
@@ -151,6 +158,11 @@ def run_limits(ctx: Context) -> dict[str, Any]:
     return bench_limits.run(ctx.args.limits_scale, ctx.postgres_missing)
 
 
+def run_webhooks(ctx: Context) -> dict[str, Any]:
+    """Section 7: its own sandbox (two organisations), warehouse and Airflow."""
+    return bench_webhooks.run(ctx.args.webhook_changes, ctx.args.webhook_seconds)
+
+
 ALL = (
     Section("calls", "1. API calls per 1,000 records, per strategy, against the floor",
             run_calls, bench_calls.render, bench_calls.HOW_TO_READ),
@@ -167,6 +179,8 @@ ALL = (
             run_tokens, bench_tokens.render, bench_tokens.HOW_TO_READ),
     Section("limits", "6. Real limits: concurrent syncs of one organisation at Xero's rate "
             "limits vs the floor", run_limits, bench_limits.render, bench_limits.HOW_TO_READ),
+    Section("webhooks", "7. Webhooks: change in Xero to row in the warehouse, real scheduler",
+            run_webhooks, bench_webhooks.render, bench_webhooks.HOW_TO_READ),
 )
 
 
@@ -251,8 +265,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
-    parser.add_argument("--only", default=",".join(SECTIONS),
-                        help=f"comma-separated sections: {','.join(SECTIONS)}")
+    parser.add_argument("--only", default=None,
+                        help=f"comma-separated sections: {','.join(SECTIONS)} (default all; "
+                             f"with --quick all but {','.join(QUICK_SKIPS)})")
     for name, value in FULL.items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=None)
     args = parser.parse_args(argv)
@@ -260,6 +275,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for name, value in sizes.items():
         if getattr(args, name) is None:
             setattr(args, name, value)
+    if args.only is None:
+        args.only = ",".join(s for s in SECTIONS if not (args.quick and s in QUICK_SKIPS))
     args.only = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(args.only) - set(SECTIONS)
     if unknown:

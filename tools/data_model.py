@@ -238,8 +238,10 @@ def render() -> str:
         "`_quarantine`: records a mapping could not convert, one row each, with the reason; "
         "retried by every run. `_sync_seen`: the keys a running full snapshot has read, "
         "until it marks the rows it did not read deleted. `_sync_locks`: which run holds the "
-        "run lock of an object and organisation. `_oauth_tokens`: the Xero tokens, "
-        "Fernet-encrypted, one row per Xero app.",
+        "run lock of an object and organisation. `_webhook_events`: Xero's webhook events, "
+        "stored by the receiver before it answers Xero and marked processed by the run that "
+        "read their records (the view `_webhook_status` counts them per organisation). "
+        "`_oauth_tokens`: the Xero tokens, Fernet-encrypted, one row per Xero app.",
         "",
         *control_diagram(),
         "",

@@ -351,6 +351,7 @@ def serve_ui() -> int:
     write_env_file(env)
     require_free_port(int(UI_URL.rsplit(":", 1)[1]), "another Airflow UI?")
     sandbox = start_sandbox(env, 1000)
+    receiver = start_webhooks(env)
     try:
         authorize(env)
         print(f"Starting Airflow (its output goes to {_shown(UI_LOG)}) ...", flush=True)
@@ -369,9 +370,21 @@ def serve_ui() -> int:
             finally:
                 stop(airflow_process)
     finally:
+        receiver.terminate()
         sandbox.terminate()
         sandbox.wait(timeout=30)
     return 0
+
+
+def start_webhooks(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """The webhook receiver, with the sandbox sending it Xero's webhooks (make demo-webhook)."""
+    import webhooks_live
+
+    receiver = webhooks_live.start_receiver(env, 8090, DEMO / "webhooks.log")
+    webhooks_live.subscribe(f"http://127.0.0.1:{SANDBOX_PORT}", webhooks_live.receiver_url(8090))
+    print("Webhooks: the sandbox sends them to the receiver on :8090. Unpause xero__invoices, "
+          "then `make demo-webhook` changes an invoice and times it to the warehouse.")
+    return receiver
 
 
 def wait_until_healthy(process: subprocess.Popen[bytes]) -> None:

@@ -20,7 +20,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, task
+from airflow.sdk import (
+    DAG,
+    Asset,
+    AssetOrTimeSchedule,
+    AssetWatcher,
+    CronDataIntervalTimetable,
+    Param,
+    task,
+)
 from airflow.sdk.definitions.retry_policy import (
     ExceptionRetryPolicy,
     RetryAction,
@@ -88,6 +96,12 @@ PARAMS = {
         None, type=["null", "array"], items={"type": "string"}, title="Tenant ids",
         description="Only these organisations (tenant ids); empty = every connected one."),
 }
+WEBHOOK_PARAMS = {  # objects with webhooks
+    "webhook_events": Param(
+        False, type="boolean", title="Webhook events only",
+        description="Read only the records named by pending webhook events, by id (what a "
+                    "run the events trigger does); the watermark stays where it is."),
+}
 
 
 def build_dags(directory: Path | str) -> list[DAG]:
@@ -120,18 +134,43 @@ def assets_for(mapping: ObjectMapping) -> list[Asset]:
                   uri=f"xero-warehouse://{WAREHOUSE_SCHEMA}/{table}") for table in tables]
 
 
+def webhook_asset(mapping: ObjectMapping) -> Asset:
+    """The asset whose events run an object's DAG when Xero's webhooks say records changed.
+
+    Its ``AssetWatcher`` runs ``PendingWebhookEvents`` in Airflow's triggerer, watching the
+    events the receiver stored (``xero_sync.webhooks``): Airflow's own event-driven
+    scheduling, with no Airflow credentials in the receiver and nothing lost while Airflow is
+    down (the events wait in the warehouse)."""
+    from xero_sync.webhooks.trigger import PendingWebhookEvents
+
+    category = str(mapping.webhooks)
+    return Asset(name=f"xero_webhooks.{mapping.name}",
+                 uri=f"xero-webhooks://{WAREHOUSE_SCHEMA}/{category.lower()}",
+                 watchers=[AssetWatcher(name=f"xero_webhooks_{mapping.name}",
+                                        trigger=PendingWebhookEvents(category=category))])
+
+
+def schedule_for(mapping: ObjectMapping) -> CronDataIntervalTimetable | AssetOrTimeSchedule:
+    """The mapping's cron; for an object with webhooks, that cron or its webhook asset."""
+    cron = CronDataIntervalTimetable(mapping.schedule, timezone="UTC")
+    if not mapping.webhooks:
+        return cron
+    return AssetOrTimeSchedule(timetable=cron, assets=[webhook_asset(mapping)])
+
+
 def build_dag(mapping: ObjectMapping) -> DAG:
     """The DAG of one Xero object: resolve tenants → sync (mapped per tenant, pool xero_api)."""
+    params = {**PARAMS, **(WEBHOOK_PARAMS if mapping.webhooks else {})}
     with DAG(
         dag_id=f"xero__{mapping.name}",
         description=mapping.description.split(".")[0][:200],
         doc_md=_doc(mapping),
-        schedule=CronDataIntervalTimetable(mapping.schedule, timezone="UTC"),
+        schedule=schedule_for(mapping),
         start_date=START_DATE,
         catchup=False,
         max_active_runs=1,
         tags=["xero", mapping.api, mapping.strategy],
-        params=copy.deepcopy(PARAMS),  # Params are mutable: a value set on one DAG stays there
+        params=copy.deepcopy(params),  # Params are mutable: a value set on one DAG stays there
         default_args={"owner": "xero-sync", "retries": 3,
                       "retry_delay": timedelta(minutes=2), "retry_exponential_backoff": 2.0},
     ) as dag:
@@ -142,10 +181,10 @@ def build_dag(mapping: ObjectMapping) -> DAG:
 def _tasks(mapping: ObjectMapping) -> None:
     @task(task_id="resolve_tenants", retry_policy=RETRY_POLICY)
     def resolve_tenants(**context: Any) -> list[str]:
-        """The organisations to sync in this run."""
-        from xero_sync.tasks import resolve_tenants as resolve
+        """The organisations to sync in this run (in a webhook run: with pending events)."""
+        from xero_sync.tasks import resolve_run_tenants
 
-        return resolve(context["params"].get("tenant_ids"))
+        return resolve_run_tenants(mapping, context)
 
     @task(task_id="sync", pool=POOL, outlets=assets_for(mapping), retry_policy=RETRY_POLICY,
           map_index_template="{{ task.op_kwargs['tenant_id'] }}")
@@ -193,6 +232,10 @@ def _doc(mapping: ObjectMapping) -> str:
                        for c in mapping.all_children())
     reconcile = (f"\n\nFull reconciliation: `{mapping.reconcile_schedule}` (UTC)."
                  if mapping.reconcile_schedule else "")
+    if mapping.webhooks:
+        reconcile += (f"\n\nAlso runs when Xero's {mapping.webhooks} webhook events arrive "
+                      "(asset `xero_webhooks." + mapping.name + "`): such a run reads the "
+                      "changed records by id; counts in `_webhook_status`.")
     return (f"### Xero {mapping.resource}\n\n{mapping.description}\n\n"
             f"- Strategy: `{mapping.strategy}`; schedule `{mapping.schedule}` (UTC)\n"
             f"- Table: `{WAREHOUSE_SCHEMA}.{mapping.table}`, key "

@@ -27,13 +27,15 @@ COLUMN_TYPES = ("guid", "string", "integer", "bigint", "money", "quantity", "rat
                 "date", "timestamp", "json")
 APIS = ("accounting", "payroll_au")
 PAGING = ("none", "page", "page_size")
+# Xero's webhook event categories for an organisation's records (xero-api.md section 7).
+WEBHOOK_CATEGORIES = ("CONTACT", "INVOICE", "CREDITNOTE")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _SOURCE = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$")
 _CRON = re.compile(r"^(@(hourly|daily|weekly|monthly)|(\S+\s+){4}\S+)$")
 _TOP_FIELDS = {
     "name", "description", "api", "resource", "collection", "primary_key", "strategy",
     "updated_field", "paging", "params", "deleted_statuses", "schedule", "reconcile_schedule",
-    "columns", "children",
+    "columns", "children", "webhooks", "ids_filter",
 }
 _CHILD_FIELDS = {"table", "source", "key", "columns", "children"}
 _COLUMN_FIELDS = {"source", "name", "type", "length"}
@@ -116,6 +118,12 @@ class ObjectMapping:
     deleted_field: str | None = None
     deleted_values: tuple[str, ...] = ()
     reconcile_schedule: str | None = None
+    # Xero's webhook category: its events also run the DAG, which then reads the changed
+    # records by id (xero_sync.webhooks); None: schedule only.
+    webhooks: str | None = None
+    # The list filter that takes ids (Xero's ``IDs`` on Invoices and Contacts); None: the
+    # records are asked for with ``where`` (``<key>==Guid("…") OR …``).
+    ids_filter: str | None = None
     path: str = ""
 
     @property
@@ -153,7 +161,8 @@ class ObjectMapping:
 
         return ExtractSpec(self.name, self.resource, self.collection, self.strategy, self.api,
                            self.updated_field, self.paging != "none",
-                           self.paging == "page_size", dict(self.params), self.primary_key)
+                           self.paging == "page_size", dict(self.params), self.primary_key,
+                           self.ids_filter)
 
 
 @dataclass(frozen=True)
@@ -256,6 +265,7 @@ def parse_mapping(document: Any, path: str, stem: str | None = None) -> ObjectMa
         check.fail("reconcile_schedule", reconcile,
                    "no reconcile schedule: a full strategy reads everything every run")
     resource = check.text(top, "resource")
+    webhooks, ids_filter = check.webhooks(top, primary_key, columns)
     return ObjectMapping(
         name=name,
         description=check.text(top, "description"),
@@ -274,6 +284,8 @@ def parse_mapping(document: Any, path: str, stem: str | None = None) -> ObjectMa
         deleted_field=deleted_field,
         deleted_values=deleted_values,
         reconcile_schedule=reconcile,
+        webhooks=webhooks,
+        ids_filter=ids_filter,
         path=path,
     )
 
@@ -380,6 +392,26 @@ class _Checker:
                                    or not 1 <= length <= 4000):
             self.fail(f"{where}.length", length, "an integer 1..4000, on string columns only")
         return Column(source, str(name), str(kind), length)
+
+    def webhooks(self, top: dict[str, Any], key: str,
+                 columns: tuple[Column, ...]) -> tuple[str | None, str | None]:
+        """``webhooks`` (a category; the key must be the GUID Xero's events name) and
+        ``ids_filter`` (a query parameter, only beside ``webhooks``)."""
+        category = top.get("webhooks")
+        if category is not None:
+            category = self.choice(top, "webhooks", WEBHOOK_CATEGORIES)
+            if next(c for c in columns if c.source == key).type != "guid":
+                self.fail("webhooks", category, "a primary_key of type guid (webhook events "
+                          "name records by their GUID)")
+        if top.get("ids_filter") is None:
+            return category, None
+        ids_filter = self.text(top, "ids_filter")
+        if category is None:
+            self.fail("ids_filter", ids_filter, "no ids_filter without webhooks (it is how "
+                      "a webhook run asks for the changed records)")
+        if not re.match(r"^[A-Za-z][A-Za-z0-9]*$", ids_filter):
+            self.fail("ids_filter", ids_filter, "a query parameter name such as IDs")
+        return category, ids_filter
 
     def key_is_column(self, key: str, columns: tuple[Column, ...], where: str) -> None:
         if not any(c.source == key for c in columns):

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -58,6 +58,9 @@ DEFAULT_LOCK_WAIT = timedelta(minutes=10)
 LOCK_WAIT_VARIABLE = "XERO_SYNC_RUN_LOCK_WAIT_SECONDS"
 MAX_CLOCK_SKEW = timedelta(minutes=5)  # how far past Xero's clock a watermark may go
 _ORDERED_STRATEGIES = ("paged", "journals")
+# A scheduled run settles the webhook events received this long before it started: the
+# receiver's clock may run ahead of the worker's.
+SETTLE_MARGIN = timedelta(minutes=1)
 _FUTURE_NAMED = 20  # future records named per warning (the count is always given)
 
 
@@ -131,14 +134,29 @@ def plan(request: SyncRequest, state: SyncState) -> Plan:
 def run_sync(source: PageSource, warehouse: Warehouse, request: SyncRequest,
              calls: CallCounter | None = None) -> SyncRun:
     """Sync one object for one organisation, holding its run lock throughout, and record the
-    outcome in ``_sync_runs``."""
-    mapping, tenant = request.mapping, request.tenant_id
+    outcome in ``_sync_runs``. A run that read every change since its watermark (or every
+    record) then settles the object's webhook events received before it started."""
     started = _now()
+    outcome = run_locked(warehouse, request, calls, lambda counts: _locked_run(
+        source, warehouse, request, started, counts), started)
+    if request.mapping.webhooks and request.modified_since is None:
+        _settle_webhook_events(warehouse, request, started)
+    return outcome
+
+
+def run_locked(warehouse: Warehouse, request: SyncRequest, calls: CallCounter | None,
+               work: Callable[[LoadCounts], tuple[int, int]],
+               started: datetime | None = None) -> SyncRun:
+    """Run ``work`` (it fills the counts and returns pages read and records left in
+    quarantine) under the run lock of the request's object and organisation; record the
+    outcome in ``_sync_runs``, a failure too (then re-raised)."""
+    mapping, tenant = request.mapping, request.tenant_id
+    started = started or _now()
     counts = LoadCounts()
     calls_before = calls.calls if calls else 0
     try:
         with warehouse.run_lock(mapping.name, tenant, request.run_id, request.lock_wait):
-            pages, waiting = _locked_run(source, warehouse, request, started, counts)
+            pages, waiting = work(counts)
     except Exception as error:
         _record_failure(warehouse, _outcome(request, started, counts, 0, calls, calls_before,
                                             error))
@@ -150,6 +168,25 @@ def run_sync(source: PageSource, warehouse: Warehouse, request: SyncRequest,
              counts.inserted, counts.updated, counts.unchanged, counts.deleted,
              counts.quarantined, waiting)
     return outcome
+
+
+def _settle_webhook_events(warehouse: Warehouse, request: SyncRequest,
+                           started: datetime) -> None:
+    """Mark processed the webhook events received (by the receiver's clock, allowed
+    ``SETTLE_MARGIN`` of skew) before the run started: it read their changes. A failure here
+    leaves them pending, to be read by id: logged, never failing a run whose data is stored."""
+    mapping, tenant = request.mapping, request.tenant_id
+    try:
+        settled = warehouse.settle_webhook_events(tenant, str(mapping.webhooks),
+                                                  started - SETTLE_MARGIN, request.run_id)
+    except Exception as error:
+        log.warning("%s tenant %s: could not mark the webhook events this run covered as "
+                    "processed (%s: %s); a webhook run will read their records by id",
+                    mapping.name, tenant, type(error).__name__, error)
+        return
+    if settled:
+        log.info("%s tenant %s: %d webhook event(s) received before this run started are "
+                 "processed by it", mapping.name, tenant, settled)
 
 
 def _locked_run(source: PageSource, warehouse: Warehouse, request: SyncRequest,

@@ -3,21 +3,32 @@
 Each function takes what Airflow hands a task (params, the DAG run's type and interval) and
 turns it into a sync request: a manual ``full_refresh``, a ``modified_since`` bound, a
 backfill's interval start, or a scheduled run that is due for its full reconciliation.
+
+A run of an object with webhooks that its webhook asset triggered (or a manual run with
+``webhook_events``) is a webhook run: only the organisations with pending events, and only
+their changed records, read by id (``xero_sync.webhooks.changed``). Every run of such an
+object ends by logging, per organisation, its events received, processed and pending.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from xero_sync.client import CallCounter
 from xero_sync.errors import ConfigurationError
 from xero_sync.hooks.xero import XeroHook
 from xero_sync.mapping import ObjectMapping
 from xero_sync.sync import SyncRequest, run_sync
+from xero_sync.warehouse.base import SyncRun
+from xero_sync.warehouse.events import WebhookEventStore
 from xero_sync.warehouse.factory import open_warehouse
+from xero_sync.warehouse.sqlbase import SqlWarehouse
+from xero_sync.webhooks.changed import MAX_RECORDS_BY_ID, changed_records, run_changed
 
 log = logging.getLogger(__name__)
+EVENT_RETENTION = timedelta(days=30)  # processed webhook events are kept this long
 
 
 def resolve_tenants(requested: list[str] | None) -> list[str]:
@@ -27,20 +38,98 @@ def resolve_tenants(requested: list[str] | None) -> list[str]:
     return tenants
 
 
+def resolve_run_tenants(mapping: ObjectMapping, context: dict[str, Any]) -> list[str]:
+    """The organisations of this run: in a webhook run only those with pending events."""
+    tenants = resolve_tenants((context.get("params") or {}).get("tenant_ids"))
+    if not is_webhook_run(mapping, context):
+        return tenants
+    hook = XeroHook()
+    warehouse = open_warehouse(hook.warehouse_conn_id)
+    try:
+        warehouse.ensure_tables([])
+        waiting = {row.tenant_id for row in WebhookEventStore(warehouse).status()
+                   if row.category == mapping.webhooks and row.pending}
+    finally:
+        warehouse.close()
+    chosen = [tenant for tenant in tenants if tenant in waiting]
+    log.info("webhook run: %d of %d organisation(s) have pending %s events: %s", len(chosen),
+             len(tenants), mapping.webhooks, ", ".join(chosen) or "none")
+    return chosen
+
+
 def sync_tenant(mapping: ObjectMapping, tenant_id: str, context: dict[str, Any]) -> dict[str, Any]:
     """Sync one object for one organisation; returns counts (never tokens or records)."""
-    request = build_request(mapping, tenant_id, context)
+    webhook_run = is_webhook_run(mapping, context)
+    request = (SyncRequest(mapping, tenant_id, run_id=str(context["dag_run"].run_id))
+               if webhook_run else build_request(mapping, tenant_id, context))
     hook = XeroHook()
     warehouse = open_warehouse(hook.warehouse_conn_id)
     try:
         warehouse.ensure_tables([mapping])
-        outcome = run_sync(hook, warehouse, request, hook.client.counter)
+        if webhook_run:
+            outcome, mode = sync_changed(hook, warehouse, request, hook.client.counter)
+        else:
+            outcome, mode = run_sync(hook, warehouse, request, hook.client.counter), "schedule"
+        if mapping.webhooks:
+            report_webhooks(warehouse, mapping, tenant_id, prune=not webhook_run)
     finally:
         warehouse.close()
     counts = outcome.counts
     return {"tenant_id": tenant_id, "pages": outcome.pages, "calls": outcome.calls,
             "inserted": counts.inserted, "updated": counts.updated, "deleted": counts.deleted,
-            "unchanged": counts.unchanged, "quarantined": counts.quarantined}
+            "unchanged": counts.unchanged, "quarantined": counts.quarantined, "mode": mode}
+
+
+def is_webhook_run(mapping: ObjectMapping, context: dict[str, Any]) -> bool:
+    """Whether this run reads only what webhook events named: its webhook asset triggered
+    it, or a person asked with the ``webhook_events`` param."""
+    if not mapping.webhooks:
+        return False
+    from airflow.sdk.api.datamodels._generated import DagRunType  # the SDK's own import
+
+    run_type = getattr(context.get("dag_run"), "run_type", None)
+    return bool(run_type == DagRunType.ASSET_TRIGGERED
+                or (context.get("params") or {}).get("webhook_events"))
+
+
+def sync_changed(hook: XeroHook, warehouse: SqlWarehouse, request: SyncRequest,
+                 calls: CallCounter) -> tuple[SyncRun, str]:
+    """A webhook run for one organisation: the changed records by id, or, when so many
+    changed that reading by id would cost more calls, every change since the watermark."""
+    changed = changed_records(warehouse, request)
+    if changed <= MAX_RECORDS_BY_ID:
+        return run_changed(hook, warehouse, request, calls), "webhook"
+    log.info("%s tenant %s: %d records changed, more than the %d worth reading by id: "
+             "reading every change since the watermark instead", request.mapping.name,
+             request.tenant_id, changed, MAX_RECORDS_BY_ID)
+    return run_sync(hook, warehouse, request, calls), "webhook, incremental"
+
+
+def report_webhooks(warehouse: SqlWarehouse, mapping: ObjectMapping, tenant_id: str,
+                    prune: bool) -> None:
+    """Log the organisation's webhook events of the object's category: received, processed,
+    pending and the oldest pending one's age (``_webhook_status``); a scheduled run also
+    deletes processed events older than ``EVENT_RETENTION``. Never fails the run."""
+    store = WebhookEventStore(warehouse)
+    try:
+        if prune:
+            store.prune(EVENT_RETENTION, datetime.now(UTC).replace(tzinfo=None))
+        rows = [row for row in store.status()
+                if row.tenant_id == tenant_id and row.category == mapping.webhooks]
+    except Exception as error:
+        log.warning("%s tenant %s: could not read the webhook status (%s: %s)", mapping.name,
+                    tenant_id, type(error).__name__, error)
+        return
+    row = rows[0] if rows else None
+    if row is None:
+        log.info("webhooks %s tenant %s: no events received (is the receiver subscribed in "
+                 "Xero's developer portal?)", mapping.webhooks, tenant_id)
+        return
+    age = ("" if row.oldest_pending_seconds is None
+           else f", oldest pending {row.oldest_pending_seconds} s")
+    log.info("webhooks %s tenant %s: %d received, %d processed, %d pending%s, last received "
+             "%s UTC", mapping.webhooks, tenant_id, row.received, row.processed, row.pending,
+             age, row.last_received_at)
 
 
 def build_request(mapping: ObjectMapping, tenant_id: str,

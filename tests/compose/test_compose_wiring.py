@@ -19,7 +19,8 @@ from xero_sync.settings import XeroSettings
 AIRFLOW = ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
            "airflow-triggerer", "airflow-worker")
 AIRFLOW_ONE_SHOTS = ("airflow-init", "xero-sandbox-connect", "airflow-cli", "xero-authorize")
-PROJECT_IMAGE = (*AIRFLOW, *AIRFLOW_ONE_SHOTS, "config-check", "mssql-init", "xero-sandbox")
+PROJECT_IMAGE = (*AIRFLOW, *AIRFLOW_ONE_SHOTS, "config-check", "mssql-init", "xero-sandbox",
+                 "xero-webhooks")
 SETUP = "/opt/xero-sync/docker/compose_setup.py"
 
 
@@ -219,6 +220,42 @@ def test_profile_sandbox_runs_the_sandbox_and_connects_xero_default_to_it(
     assert settings.api_url == setup.SANDBOX_URL
     assert SandboxConfig.client_id == setup.SANDBOX_CLIENT_ID
     assert SandboxConfig.client_secret == setup.SANDBOX_CLIENT_SECRET
+
+
+def test_profile_webhooks_runs_the_receiver_on_the_warehouse_connection() -> None:
+    env = filled_env(XERO_WEBHOOK_KEY="Abc123webhookKey")
+    compose = load_compose(env)
+    services = compose["services"]
+    receiver = services["xero-webhooks"]
+    assert receiver["profiles"] == ["webhooks"]
+    argv = command(receiver)
+    assert argv[:4] == ["python", "-m", "xero_sync.webhooks", "serve"]
+    assert argv[argv.index("--host") + 1] == "0.0.0.0"
+    port = argv[argv.index("--port") + 1]
+    assert receiver["ports"] == [f"{env['XERO_WEBHOOK_BIND']}:{env['XERO_WEBHOOK_PORT']}:{port}"]
+    assert f"localhost:{port}/healthz" in " ".join(receiver["healthcheck"]["test"])
+    # The xero_warehouse connection, from Airflow's metadata database, as the tasks read it.
+    environment = receiver["environment"]
+    assert all(environment[k] == v for k, v in compose["x-airflow-env"].items())
+    assert environment["XERO_WEBHOOK_KEY"] == "Abc123webhookKey"
+    assert conditions(receiver)["airflow-init"] == "service_completed_successfully"
+    assert "./include:/opt/airflow/include:ro" in receiver["volumes"]  # which categories
+    assert receiver["restart"] == "unless-stopped"
+    # The sandbox sends its webhooks there, signed with the same key.
+    sandbox = command(services["xero-sandbox"])
+    url = urlsplit(sandbox[sandbox.index("--webhook-url") + 1])
+    assert (url.hostname, str(url.port), url.path) == ("xero-webhooks", port, "/webhooks/xero")
+    assert sandbox[sandbox.index("--webhook-key") + 1] == "Abc123webhookKey"
+
+
+def test_the_receiver_reads_the_mappings_the_image_holds() -> None:
+    from xero_sync.webhooks.__main__ import MAPPINGS
+
+    # /opt/airflow/plugins/xero_sync/webhooks/__main__.py -> /opt/airflow/include/mappings
+    assert MAPPINGS == ROOT / "include" / "mappings"
+    dockerfile = (DOCKER / "Dockerfile").read_text()
+    assert "COPY --chown=airflow:0 plugins /opt/airflow/plugins" in dockerfile
+    assert "COPY --chown=airflow:0 include /opt/airflow/include" in dockerfile
 
 
 def test_profile_celery_adds_redis_and_scalable_workers(services: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from airflow.dag_processing.dagbag import DagBag
-from airflow.sdk import CronDataIntervalTimetable
+from airflow.sdk import AssetOrTimeSchedule, CronDataIntervalTimetable
 from airflow.sdk.definitions.retry_policy import RetryAction
 
 from xero_sync.dag_factory import POOL, RETRY_POLICY, build_dags
@@ -32,10 +32,13 @@ def test_one_dag_per_mapping_and_no_import_errors(dagbag: DagBag) -> None:
 def test_each_dag_has_pool_params_outlets_and_schedule(dagbag: DagBag) -> None:
     for mapping in load_mappings(MAPPINGS):
         dag = dagbag.dags[f"xero__{mapping.name}"]
-        assert isinstance(dag.timetable, CronDataIntervalTimetable)
+        cron = dag.timetable.timetable if mapping.webhooks else dag.timetable
+        assert isinstance(cron, CronDataIntervalTimetable)
+        assert cron.expression == mapping.schedule
         assert dag.max_active_runs == 1
         assert not dag.catchup
-        assert set(dag.params) == {"full_refresh", "modified_since", "tenant_ids"}
+        assert set(dag.params) == {"full_refresh", "modified_since", "tenant_ids",
+                                   *(["webhook_events"] if mapping.webhooks else [])}
         for name in dag.params:
             assert dag.params.get_param(name).description
         sync = dag.get_task("sync")
@@ -45,6 +48,20 @@ def test_each_dag_has_pool_params_outlets_and_schedule(dagbag: DagBag) -> None:
         assert dag.get_task("resolve_tenants").downstream_task_ids == {"sync"}
         assert mapping.description.strip()[:40] in (dag.doc_md or "")
         assert "xero" in dag.tags
+
+
+def test_objects_with_webhooks_also_run_on_their_webhook_asset(dagbag: DagBag) -> None:
+    with_webhooks = {m.name: m for m in load_mappings(MAPPINGS) if m.webhooks}
+    assert set(with_webhooks) == {"contacts", "invoices", "credit_notes"}
+    for name, mapping in with_webhooks.items():
+        timetable = dagbag.dags[f"xero__{name}"].timetable
+        assert isinstance(timetable, AssetOrTimeSchedule)
+        (asset,) = timetable.asset_condition.objects
+        (watcher,) = asset.watchers
+        classpath, kwargs = watcher.trigger.serialize()
+        assert classpath == "xero_sync.webhooks.trigger.PendingWebhookEvents"
+        assert kwargs["category"] == mapping.webhooks
+        assert kwargs["warehouse_conn_id"] == "xero_warehouse"
 
 
 def _dagbag_over(mappings: Path, tmp_path: Path) -> DagBag:

@@ -86,7 +86,7 @@ def test_docker_compose_commands_name_real_services_profiles_and_options(
 
 
 def check_inner(argv: list[str]) -> None:
-    """A command run inside a container: xero_sync.auth, xero_sync.state or Airflow's CLI."""
+    """A command run inside a container: xero_sync.auth, .state, .webhooks or Airflow's CLI."""
     if argv[:3] == ["python", "-m", "xero_sync.auth"]:
         build_parser().parse_args(argv[3:])
         return
@@ -97,6 +97,11 @@ def check_inner(argv: list[str]) -> None:
         from xero_sync.state import build_parser as state_parser
 
         state_parser().parse_args(argv[3:])
+        return
+    if argv[:3] == ["python", "-m", "xero_sync.webhooks"]:
+        from xero_sync.webhooks.__main__ import build_parser as webhooks_parser
+
+        webhooks_parser().parse_args(argv[3:])
         return
     assert argv[0] == "airflow", argv
     from airflow.cli import cli_parser

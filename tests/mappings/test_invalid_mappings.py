@@ -47,9 +47,9 @@ RESERVED = ("a column name used once and not one of " + ", ".join(RESERVED_COLUM
 SNAKE = "snake_case: lower-case letters, digits and _"
 TEXT = "a non-empty string"
 CRON = "a cron expression such as '0 * * * *' or @daily"
-TOP_FIELDS = ("api, children, collection, columns, deleted_statuses, description, name, paging, "
-              "params, primary_key, reconcile_schedule, resource, schedule, strategy, "
-              "updated_field")
+TOP_FIELDS = ("api, children, collection, columns, deleted_statuses, description, ids_filter, "
+              "name, paging, params, primary_key, reconcile_schedule, resource, schedule, "
+              "strategy, updated_field, webhooks")
 LENGTH = "an integer 1..4000, on string columns only"
 IS_COLUMN = "the source of one of the columns"
 TRACKING = {"table": "bill_line_tracking", "source": "Tracking", "key": "TrackingOptionID",
@@ -207,6 +207,19 @@ CASES = [
                       "columns": [{"source": "Y", "type": "string"}]}]}]},
                  "children[0].children[0].children: found 'a third level of child tables'; "
                  "expected at most 2 levels (child and grandchild)", id="three-levels-deep"),
+    pytest.param({("webhooks",): "PAYMENT"},
+                 "webhooks: found 'PAYMENT'; expected one of CONTACT, INVOICE, CREDITNOTE",
+                 id="webhooks-of-a-category-xero-does-not-send"),
+    pytest.param({("webhooks",): "INVOICE", ("columns", 0, "type"): "string",
+                  ("columns", 0, "length"): 36},
+                 "webhooks: found 'INVOICE'; expected a primary_key of type guid (webhook "
+                 "events name records by their GUID)", id="webhooks-without-a-guid-key"),
+    pytest.param({("ids_filter",): "IDs"},
+                 "ids_filter: found 'IDs'; expected no ids_filter without webhooks (it is how "
+                 "a webhook run asks for the changed records)", id="ids-filter-without-webhooks"),
+    pytest.param({("webhooks",): "INVOICE", ("ids_filter",): "IDs=1"},
+                 "ids_filter: found 'IDs=1'; expected a query parameter name such as IDs",
+                 id="ids-filter-not-a-parameter-name"),
     pytest.param({(): None}, "(document): found 'NoneType'; expected a mapping of fields",
                  id="empty-file"),
     pytest.param({(): ["name", "bills"]},

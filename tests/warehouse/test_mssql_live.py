@@ -45,6 +45,8 @@ _DROP_TABLES = (
     "FROM sys.tables AS t JOIN sys.schemas AS s ON s.schema_id = t.schema_id "
     "WHERE s.name = %s; IF @sql IS NOT NULL EXEC sp_executesql @sql"
 )
+# Views first: a table a view reads cannot be dropped (ensure_tables creates _webhook_status).
+_DROP_VIEWS = _DROP_TABLES.replace("DROP TABLE", "DROP VIEW").replace("sys.tables", "sys.views")
 
 
 @pytest.fixture
@@ -58,6 +60,7 @@ def scratch() -> Iterator[Scratch]:
     connection = connect(target)
     try:
         cursor = connection.cursor()
+        cursor.execute(_DROP_VIEWS, (scratch.schema,))
         cursor.execute(_DROP_TABLES, (scratch.schema,))
         cursor.execute(f"IF SCHEMA_ID(N'{scratch.schema}') IS NOT NULL "
                        f"DROP SCHEMA [{scratch.schema}]")

@@ -10,6 +10,7 @@ import sys
 from xero_sandbox.limits import Limits
 from xero_sandbox.server import Sandbox
 from xero_sandbox.state import SandboxConfig
+from xero_sandbox.webhooks import Subscription
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -32,6 +33,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--day-limit", type=int, default=5000, help="calls per tenant-day")
     parser.add_argument("--concurrent-limit", type=int, default=5, help="calls in flight")
     parser.add_argument("--app-minute-limit", type=int, default=10000, help="calls per app-minute")
+    parser.add_argument("--webhook-url", default=None,
+                        help="send webhooks to this receiver from the start (no intent-to-"
+                             "receive check; POST /_sandbox/intent_to_receive runs it)")
+    parser.add_argument("--webhook-key", default=None,
+                        help="the webhook signing key (empty: no webhooks)")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     return parser.parse_args(argv)
 
@@ -46,6 +52,8 @@ def _positive(text: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Build the organisations, print how to connect, and serve until interrupted."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.webhook_key and not args.webhook_url:
+        raise SystemExit("--webhook-key needs --webhook-url: where should the webhooks go?")
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(message)s")
     config = SandboxConfig(
@@ -54,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         access_token_ttl=args.access_token_ttl,
         limits=Limits(args.minute_limit, args.day_limit, args.concurrent_limit,
                       args.app_minute_limit),
+        # An empty key (Compose without XERO_WEBHOOK_KEY) means no webhooks.
+        webhook=(Subscription(args.webhook_url, args.webhook_key)
+                 if args.webhook_url and args.webhook_key else None),
     )
     sandbox = Sandbox(config, args.host, args.port)
     state = sandbox.state
@@ -62,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  custom connection:  {config.custom_client_id} / {config.custom_client_secret}")
     for tenant_id, name in state.tenant_names.items():
         print(f"  tenant {tenant_id}  {name}  (~{state.tenant_scales[tenant_id]:,} invoices)")
+    if config.webhook is not None:
+        print(f"  webhooks to: {config.webhook.url}")
     print(f"  admin: {sandbox.url}/_sandbox/stats", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         sandbox.serve_forever()

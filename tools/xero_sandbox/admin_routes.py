@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from xero_sandbox.faults import FaultSpecError
 from xero_sandbox.http import Reply, json_reply
 from xero_sandbox.request import Request
+from xero_sandbox.state import EditError
 
 if TYPE_CHECKING:
     from xero_sandbox.state import SandboxState
@@ -40,6 +41,11 @@ def handle(state: SandboxState, request: Request, name: str) -> Reply:
         ("POST", "limits"): lambda: set_limits(state, body),
         ("GET", "tenants"): lambda: tenants(state),
         ("POST", "config"): lambda: set_config(state, body),
+        ("POST", "edit"): lambda: edit(state, body),
+        ("GET", "webhooks"): lambda: json_reply(200, state.webhooks.as_json()),
+        ("POST", "webhooks"): lambda: subscribe(state, body),
+        ("DELETE", "webhooks"): lambda: unsubscribe(state),
+        ("POST", "intent_to_receive"): lambda: intent_to_receive(state),
     }
     route = routes.get((request.method, name))
     if route is None:
@@ -57,6 +63,7 @@ def stats(state: SandboxState) -> Reply:
         "revoked": counters.revoked,
     }
     payload["faults_injected"] = dict(state.faults.injected)
+    payload["webhooks"] = state.webhooks.as_json()["stats"]
     return json_reply(200, payload)
 
 
@@ -155,3 +162,56 @@ def tenants(state: SandboxState) -> Reply:
         "custom_client_id": config.custom_client_id,
         "custom_tenant": next(iter(state.tenant_names)),
     })
+
+
+def edit(state: SandboxState, body: dict[str, Any]) -> Reply:
+    """A user edits one record (``tenant``, ``object``; optional ``id`` and ``fields``); its
+    UpdatedDateUTC moves to now and the webhook event is sent."""
+    tenant = body.get("tenant") or next(iter(state.organisations))
+    fields = body.get("fields")
+    if fields is not None and not isinstance(fields, dict):
+        return _error("fields must be an object of field names and values")
+    try:
+        return json_reply(200, state.edit(str(tenant), str(body.get("object", "Invoices")),
+                                          body.get("id"), fields))
+    except EditError as error:
+        return _error(str(error), 404 if "unknown" in str(error) or "no " in str(error) else 400)
+
+
+def subscribe(state: SandboxState, body: dict[str, Any]) -> Reply:
+    """Subscribe a receiver (``url``, ``key``; optional ``batch_seconds``, ``max_events``,
+    ``lose_next``); with ``validate`` (the default) Xero's intent-to-receive check runs first
+    and a receiver that fails it gets no events."""
+    url, key = body.get("url"), body.get("key")
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        return _error("url must be the receiver's http(s) URL")
+    if not isinstance(key, str) or not key:
+        return _error("key must be the webhook signing key (a non-empty string)")
+    batch = body.get("batch_seconds", 1.0)
+    most = body.get("max_events", 100)
+    lose = body.get("lose_next", 0)
+    if not isinstance(batch, int | float) or batch < 0:
+        return _error("batch_seconds must be a number >= 0")
+    if not isinstance(most, int) or most < 1 or not isinstance(lose, int) or lose < 0:
+        return _error("max_events must be an integer >= 1 and lose_next an integer >= 0")
+    state.webhooks.subscribe(url, key, float(batch), most)
+    state.webhooks.lose(lose)
+    payload = state.webhooks.as_json()
+    if body.get("validate", True):
+        payload["intent_to_receive"] = state.webhooks.validate()
+        payload["subscription"] = state.webhooks.as_json()["subscription"]
+    return json_reply(200, payload)
+
+
+def unsubscribe(state: SandboxState) -> Reply:
+    """No more webhooks; queued events and retries are dropped."""
+    state.webhooks.unsubscribe()
+    return json_reply(200, state.webhooks.as_json())
+
+
+def intent_to_receive(state: SandboxState) -> Reply:
+    """Run Xero's intent-to-receive validation against the subscribed receiver."""
+    try:
+        return json_reply(200, state.webhooks.validate())
+    except ValueError as error:
+        return _error(str(error), 409)

@@ -153,6 +153,7 @@ class Sandbox:
 
     def start(self) -> Sandbox:
         """Serve in a background thread."""
+        self._start_webhooks()
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
                                         name="xero-sandbox")
         self._thread.start()
@@ -160,10 +161,17 @@ class Sandbox:
 
     def serve_forever(self) -> None:
         """Serve in this thread until interrupted."""
+        self._start_webhooks()
         self._server.serve_forever()
+
+    def _start_webhooks(self) -> None:
+        """Webhook events name resources under this server's URL, as Xero's name its API."""
+        self.state.webhooks.api_base = self.url
+        self.state.webhooks.start()
 
     def stop(self) -> None:
         """Stop serving and free the port."""
+        self.state.webhooks.stop()
         self._server.shutdown()
         self._server.server_close()
 

@@ -17,11 +17,12 @@ from xero_sandbox import endpoints
 from xero_sandbox.activity import simulate_activity
 from xero_sandbox.clock import Clock
 from xero_sandbox.faults import Faults
-from xero_sandbox.generator import generate_organisation
+from xero_sandbox.generator import generate_organisation, stamp
 from xero_sandbox.identity import App, Identity
 from xero_sandbox.limits import Limits, RateLimiter
 from xero_sandbox.store import Organisation
 from xero_sandbox.tenants import organisation_names, organisation_scales
+from xero_sandbox.webhooks import Subscription, Webhooks
 
 ALL_SCOPES = (
     "openid", "profile", "email", "offline_access",
@@ -50,6 +51,7 @@ class SandboxConfig:
     app_name: str = "Xero Sync Sandbox App"
     access_token_ttl: int = 1800
     limits: Limits = field(default_factory=Limits)
+    webhook: Subscription | None = None  # a subscription from the start (--webhook-url)
 
 
 @dataclass
@@ -127,6 +129,14 @@ class RequestLog:
             return {"requests": list(self.entries), "dropped": self.dropped}
 
 
+# The text field an edit changes when the caller names none.
+EDITED_FIELDS = {"Contacts": "EmailAddress", "Items": "Description"}
+
+
+class EditError(ValueError):
+    """An edit the sandbox cannot make; the message says why."""
+
+
 def tenant_ids(seed: int, count: int) -> list[str]:
     """Stable organisation ids: the same seed always names the same tenants."""
     rng = random.Random(f"tenants-{seed}")  # noqa: S311 - ids, not secrets
@@ -154,6 +164,9 @@ class SandboxState:
         self.stats = Stats()
         self.requests = RequestLog()
         self.organisations: dict[str, Organisation] = {}
+        self.webhooks = Webhooks(self.clock, config.seed)
+        self.webhooks.reset(config.webhook)
+        self._edits = random.Random(f"edits-{config.seed}")  # noqa: S311 - which record to edit
         self._pristine: bytes | None = None
         self._register_apps()
         self.load_data()
@@ -200,6 +213,7 @@ class SandboxState:
         self.faults.reset()
         self.stats = Stats()
         self.requests = RequestLog()
+        self.webhooks.reset(self.config.webhook)
         if clock:
             self.clock.reset()
         if identity:
@@ -214,14 +228,63 @@ class SandboxState:
             if tenant and tenant != tenant_id:
                 continue
             with organisation.lock:
+                now_ms = self.clock.now_ms()
                 report = simulate_activity(organisation.data, organisation.activity_random,
-                                           self.clock.now_ms(), intensity)
+                                           now_ms, intensity)
                 organisation.invalidate()
+                self._announce(tenant_id, organisation, report.created, "CREATE", now_ms)
+                self._announce(tenant_id, organisation, report.updated, "UPDATE", now_ms)
             reports[tenant_id] = {
                 "created": report.created, "updated": report.updated,
                 "hard_deleted": report.hard_deleted, "silent": report.silent,
             }
         return reports
+
+    def _announce(self, tenant_id: str, organisation: Organisation,
+                  changed: dict[str, list[str]], event_type: str, now_ms: int) -> None:
+        """The webhook events of records the activity created or changed (Xero sends none for
+        hard deletes and silent edits)."""
+        for key, ids in changed.items():
+            for record_id in ids:
+                record = organisation.data.get(key, {}).get(record_id)
+                if record is not None:
+                    self.webhooks.announce(tenant_id, key, record, event_type, now_ms)
+
+    def edit(self, tenant_id: str, key: str, record_id: str | None = None,
+             fields: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A user edits one record: top-level fields set (by default a reference or similar
+        text field), UpdatedDateUTC stamped now, the webhook event sent. Totals and journals are
+        left alone, so only text or flag fields should be given. Raises ``EditError``."""
+        organisation = self.organisations.get(tenant_id)
+        if organisation is None:
+            raise EditError(f"unknown tenant {tenant_id}; see /_sandbox/tenants")
+        endpoint = organisation.endpoints.get(key)
+        if endpoint is None or not endpoint.updated_field:
+            raise EditError(f"object {key!r} cannot be edited: use a collection with a change "
+                            "timestamp, such as Invoices, Contacts or CreditNotes")
+        default = EDITED_FIELDS.get(key, "Reference")
+        changes = dict(fields) if fields else {default: f"Edited at {self.clock.now_ms()}"}
+        protected = {endpoint.id_field, endpoint.updated_field, "UpdatedDateUTCString"}
+        bad = [name for name, value in changes.items() if name in protected
+               or not isinstance(value, str | int | float | bool | None)]
+        if bad:
+            raise EditError(f"field {bad[0]!r} cannot be set: give top-level text, number or "
+                            f"flag fields other than {', '.join(sorted(protected))}")
+        with organisation.lock:
+            records = organisation.data[key]
+            record = (records.get(record_id) or records.get(record_id.lower())
+                      if record_id else self._edits.choice(list(records.values())))
+            if record is None:
+                raise EditError(f"no {key} record {record_id} in tenant {tenant_id}")
+            now_ms = self.clock.now_ms()
+            record.update(changes)
+            stamp(record, key, now_ms)
+            organisation.invalidate(key)
+            self.webhooks.announce(tenant_id, key, record, "UPDATE", now_ms)
+            return {"tenant": tenant_id, "object": key, "id": str(record[endpoint.id_field]),
+                    "fields": {name: record[name] for name in changes},
+                    endpoint.updated_field: record[endpoint.updated_field],
+                    "changed_at_ms": now_ms}
 
     def truth(self, tenant: str, key: str) -> list[dict[str, Any]]:
         """Every stored record of one object for one tenant, at full detail."""

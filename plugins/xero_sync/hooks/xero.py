@@ -19,7 +19,7 @@ from xero_sync.auth.oauth import TokenManager, authorize_command
 from xero_sync.auth.token_store import token_store
 from xero_sync.client import XeroClient
 from xero_sync.errors import ConfigurationError, NoOrganisationsConnected
-from xero_sync.extract import ExtractSpec, Page, extract
+from xero_sync.extract import ExtractSpec, Page, extract, extract_ids
 from xero_sync.ratelimit.limiter import RateLimiter
 from xero_sync.ratelimit.warehouse_ledger import warehouse_ledger
 from xero_sync.settings import XeroSettings
@@ -96,6 +96,10 @@ class XeroHook(BaseHook):
                 offset: int | None = None) -> Iterator[Page]:
         """Stream one object's pages for one organisation (see xero_sync.extract)."""
         return extract(self.client, spec, tenant_id, since, offset, self.settings.page_size)
+
+    def extract_ids(self, spec: ExtractSpec, tenant_id: str, ids: list[str]) -> Iterator[Page]:
+        """The records with these ids, 50 a call (a webhook run; see xero_sync.extract)."""
+        return extract_ids(self.client, spec, tenant_id, ids)
 
     def test_connection(self) -> tuple[bool, str]:
         """The UI's "Test" button: can we list the connected organisations?"""

@@ -101,9 +101,10 @@ class Warehouse(ABC):
         """The object's watermark for an organisation (empty state before the first load)."""
 
     @abstractmethod
-    def load(self, batch: Batch, run: RunContext, state: SyncState | None) -> LoadCounts:
-        """Stage, MERGE, replace children, quarantine, and move the watermark to ``state``
-        (never back), in one transaction."""
+    def load(self, batch: Batch, run: RunContext, state: SyncState | None,
+             events_done: Sequence[str] = ()) -> LoadCounts:
+        """Stage, MERGE, replace children, quarantine, move the watermark to ``state`` (never
+        back) and mark the webhook events ``events_done`` processed, in one transaction."""
 
     @abstractmethod
     def mark_missing_deleted(self, mapping: ObjectMapping, tenant_id: str, run: RunContext,
@@ -127,6 +128,14 @@ class Warehouse(ABC):
                         watermark_int: int | None, run_id: str) -> bool:
         """Set the watermarks to these values, back as well as forward (an operator's reset;
         loads never move them back); False when no state was stored and none is set."""
+
+    def settle_webhook_events(self, tenant_id: str, category: str, received_before: datetime,
+                              run_id: str) -> int:
+        """After a run that read every change since its watermark (or everything): mark the
+        organisation's webhook events of ``category`` received before it started processed,
+        since it read their changes; returns how many. A warehouse that keeps no events
+        has none (0)."""
+        return 0
 
     @abstractmethod
     def record_run(self, run: SyncRun) -> None:

@@ -76,6 +76,7 @@ from xero_sync.warehouse.ddl import (
     widen_column,
 )
 from xero_sync.warehouse.dialect import Dialect, check_schema
+from xero_sync.warehouse.events import WebhookEventStore, ensure_status_view, mark_processed
 from xero_sync.warehouse.staging import StagedBatch, stage
 from xero_sync.warehouse.statements import (
     REFILL_PAGE,
@@ -150,6 +151,7 @@ class SqlWarehouse(Warehouse):
             self._create_schema(cursor)
             for spec in CONTROL_TABLES:
                 self._ensure_table(cursor, spec, "this version of xero-sync")
+            ensure_status_view(self, cursor)
             for mapping in mappings:
                 origin = mapping.path or f"mapping {mapping.name}"
                 changes = {spec.name: self._ensure_table(cursor, spec, origin,
@@ -250,13 +252,14 @@ class SqlWarehouse(Warehouse):
                          None if row[1] is None else int(row[1]), row[2],
                          self.read_timestamp(row[3]))
 
-    def load(self, batch: Batch, run: RunContext, state: SyncState | None) -> LoadCounts:
+    def load(self, batch: Batch, run: RunContext, state: SyncState | None,
+             events_done: Sequence[str] = ()) -> LoadCounts:
         """Stage, MERGE, replace children, record seen keys (snapshots), quarantine, move the
-        watermark: one transaction."""
-        return self._load(batch, run, state, [])
+        watermark, mark the webhook events ``events_done`` processed: one transaction."""
+        return self._load(batch, run, state, [], events_done)
 
     def _load(self, batch: Batch, run: RunContext, state: SyncState | None,
-              done: list[str]) -> LoadCounts:
+              done: list[str], events_done: Sequence[str] = ()) -> LoadCounts:
         """``load``; the waiting quarantine rows of ``done`` are removed too."""
         _check_state(batch.mapping, batch.tenant_id, state)
         staged = stage(batch)
@@ -269,6 +272,7 @@ class SqlWarehouse(Warehouse):
             counts.quarantined = len(staged.quarantined)
             if state is not None:
                 self._save_state(cursor, state, run)
+            mark_processed(self, cursor, batch.tenant_id, events_done, run.run_id, run.loaded_at)
         log.info("%s tenant %s: %s", batch.mapping.name, batch.tenant_id, counts)
         self._after_commit(staged)
         return counts
@@ -368,6 +372,20 @@ class SqlWarehouse(Warehouse):
         table = self.table(SYNC_RUNS.name)
         with self._transaction("record the run", table) as cursor:
             cursor.execute(self.insert_sql(SYNC_RUNS), values)
+
+    def settle_webhook_events(self, tenant_id: str, category: str, received_before: datetime,
+                              run_id: str) -> int:
+        """Mark processed the organisation's pending events of a category received before
+        ``received_before`` (``events.WebhookEventStore.settle``)."""
+        now = datetime.now(UTC).replace(tzinfo=None)
+        return WebhookEventStore(self).settle(tenant_id, category, received_before, run_id,
+                                              now)
+
+    def transaction(self, action: str, where: str) -> contextlib.AbstractContextManager[Any]:
+        """One transaction, its cursor yielded, rolled back whole on any error (a driver error
+        becomes ``WarehouseError`` naming ``action`` and ``where``): for the modules that keep
+        their own rows here (``events.py``)."""
+        return self._transaction(action, where)
 
     def close(self) -> None:
         """Close the connection."""

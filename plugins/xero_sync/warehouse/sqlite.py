@@ -49,6 +49,9 @@ class SqliteWarehouse(SqlWarehouse):
     """SQLite through the standard library's ``sqlite3``."""
 
     sql = SQLITE
+    # In WAL mode: NORMAL (the loads; a power cut may undo the last commits, which a rerun
+    # repeats) or FULL (the webhook receiver: an event it acknowledged must survive one).
+    synchronous = "NORMAL"
 
     def __init__(self, connection: Any, schema: str = "xero", *, description: str = "") -> None:
         # Transactions are ours (BEGIN IMMEDIATE … COMMIT), not the module's implicit ones.
@@ -65,7 +68,7 @@ class SqliteWarehouse(SqlWarehouse):
             # rerun repeats. FULL would fsync at every commit. Other journal modes keep FULL.
             cursor.execute("PRAGMA journal_mode")
             if str(cursor.fetchone()[0]).lower() == "wal":
-                cursor.execute("PRAGMA synchronous = NORMAL")
+                cursor.execute(f"PRAGMA synchronous = {self.synchronous}")
             self._session_ready = True
         cursor.execute("BEGIN IMMEDIATE")
 

@@ -105,7 +105,21 @@ SYNC_LOCKS = TableSpec("_sync_locks", (
     ColumnSpec("acquired_at", "timestamp", nullable=False),
 ), ("object", "tenant_id"))
 
-CONTROL_TABLES = (SYNC_STATE, SYNC_RUNS, QUARANTINE, SYNC_SEEN, SYNC_LOCKS)
+# Xero's webhook events, stored by the receiver before it answers Xero (one row per event,
+# keyed by a digest of what identifies it, so a redelivery is stored once) and marked
+# processed by the run that read their records (xero_sync.webhooks, warehouse/events.py).
+EVENT_KEY_LENGTH = 64  # hex SHA-256
+WEBHOOK_EVENTS = TableSpec("_webhook_events", (
+    TENANT_ID, ColumnSpec("event_key", "string", EVENT_KEY_LENGTH, nullable=False),
+    ColumnSpec("category", "string", 20, nullable=False),
+    ColumnSpec("event_type", "string", 20, nullable=False),
+    ColumnSpec("resource_id", "guid", nullable=False), ColumnSpec("event_date", "timestamp"),
+    ColumnSpec("received_at", "timestamp", nullable=False),
+    ColumnSpec("processed_at", "timestamp"), ColumnSpec("run_id", "string", 250),
+    ColumnSpec("event_json", "json", nullable=False),
+), ("tenant_id", "event_key"))
+
+CONTROL_TABLES = (SYNC_STATE, SYNC_RUNS, QUARANTINE, SYNC_SEEN, SYNC_LOCKS, WEBHOOK_EVENTS)
 
 
 def check_identifier(name: str, what: str) -> str:

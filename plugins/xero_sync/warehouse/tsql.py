@@ -22,6 +22,7 @@ from __future__ import annotations
 from xero_sync.mapping import ChildTable, ObjectMapping
 from xero_sync.warehouse.ddl import create_table
 from xero_sync.warehouse.dialect import MSSQL
+from xero_sync.warehouse.events import webhook_event_statements
 from xero_sync.warehouse.statements import (
     clear_lock_holder_sql,
     clear_seen_sql,
@@ -349,5 +350,6 @@ def control_statements(schema: str) -> dict[str, str]:
         "reset_state": reset_state_sql(MSSQL, schema),
         "insert_state": insert_sql(MSSQL, schema, SYNC_STATE),
     })
+    statements.update(webhook_event_statements(schema))  # warehouse/events.py
     return statements
 
