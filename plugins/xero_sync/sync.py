@@ -104,6 +104,7 @@ class SyncRequest:
     overlap: timedelta = DEFAULT_OVERLAP
     commit_every: int = DEFAULT_COMMIT_EVERY
     lock_wait: timedelta = field(default_factory=default_lock_wait)  # for another run
+    tenant_name: str | None = None  # the organisation's name, for _sync_runs
 
 
 @dataclass(frozen=True)
@@ -341,7 +342,7 @@ def _outcome(request: SyncRequest, started: datetime, counts: LoadCounts, pages:
         started_at=started, finished_at=_now(), status="failed" if error else "success",
         calls=(calls.calls - calls_before) if calls else 0, pages=pages, counts=counts,
         error=None if error is None else redact(f"{type(error).__name__}: {error}")[:4000],
-        quarantine_waiting=waiting,
+        quarantine_waiting=waiting, tenant_name=request.tenant_name,
     )
 
 

@@ -76,6 +76,7 @@ class SyncRun:
     counts: LoadCounts
     error: str | None = None
     quarantine_waiting: int | None = None  # records left in _quarantine after the run
+    tenant_name: str | None = None  # the organisation's name in Xero, beside its id
 
 
 class Warehouse(ABC):
@@ -140,6 +141,12 @@ class Warehouse(ABC):
     @abstractmethod
     def record_run(self, run: SyncRun) -> None:
         """Append a row to ``_sync_runs`` (its own transaction)."""
+
+    def succeeded_tenants(self, run_id: str, object_name: str) -> set[str]:
+        """The organisations (lower-case ids) whose sync of the object in Airflow run
+        ``run_id`` is recorded in ``_sync_runs`` as a success: a task's retry skips them.
+        A warehouse that records no runs has none."""
+        return set()
 
     @abstractmethod
     def close(self) -> None:

@@ -91,6 +91,7 @@ from xero_sync.warehouse.statements import (
     raw_page_sql,
     reset_state_sql,
     select_state_sql,
+    succeeded_tenants_sql,
     tenants_sql,
 )
 from xero_sync.warehouse.tables import (
@@ -368,10 +369,20 @@ class SqlWarehouse(Warehouse):
                   self.bind_timestamp(run.started_at), self.bind_timestamp(run.finished_at),
                   run.status, run.calls, run.pages, counts.inserted, counts.updated,
                   counts.unchanged, counts.deleted, counts.child_rows, counts.quarantined,
-                  run.error, run.quarantine_waiting)
+                  run.error, run.quarantine_waiting, run.tenant_name)
         table = self.table(SYNC_RUNS.name)
         with self._transaction("record the run", table) as cursor:
             cursor.execute(self.insert_sql(SYNC_RUNS), values)
+
+    def succeeded_tenants(self, run_id: str, object_name: str) -> set[str]:
+        """``SELECT DISTINCT tenant_id`` of the run's successful ``_sync_runs`` rows of the
+        object (``Warehouse.succeeded_tenants``)."""
+        table = self.table(SYNC_RUNS.name)
+        with self._transaction("read the run's successful syncs", table) as cursor:
+            cursor.execute(succeeded_tenants_sql(self.sql, self.schema),
+                           (run_id, object_name, "success"))
+            rows = cursor.fetchall()
+        return {str(row[0]).lower() for row in rows}
 
     def settle_webhook_events(self, tenant_id: str, category: str, received_before: datetime,
                               run_id: str) -> int:
