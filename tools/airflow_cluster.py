@@ -198,9 +198,8 @@ def start(cluster: Cluster, *, workers: int = 2, concurrency: int = 2,
         _wait_for_workers(cluster, names, deadline)
 
 
-def run_scheduled(cluster: Cluster, dag_ids: list[str], timeout: float) -> list[tuple[str, str]]:
-    """Unpause the DAGs once the DAG processor has stored them; each gets its run for the
-    latest interval (catchup is off). Returns (dag_id, state) of those runs once finished."""
+def wait_parsed(cluster: Cluster, dag_ids: list[str], timeout: float) -> None:
+    """Until the DAG processor has stored these DAGs."""
     deadline = time.monotonic() + timeout
     while True:
         parsed = {row[0] for row in cluster.query("SELECT dag_id FROM serialized_dag")}
@@ -211,6 +210,13 @@ def run_scheduled(cluster: Cluster, dag_ids: list[str], timeout: float) -> list[
             raise RuntimeError(f"DAGs not parsed in {timeout:.0f} s:\n"
                                f"{cluster.log_tail('dag-processor')}")
         time.sleep(1)
+
+
+def run_scheduled(cluster: Cluster, dag_ids: list[str], timeout: float) -> list[tuple[str, str]]:
+    """Unpause the DAGs once the DAG processor has stored them; each gets its run for the
+    latest interval (catchup is off). Returns (dag_id, state) of those runs once finished."""
+    deadline = time.monotonic() + timeout
+    wait_parsed(cluster, dag_ids, timeout)
     for dag_id in dag_ids:
         cluster.airflow("dags", "unpause", dag_id)
     while True:
