@@ -157,11 +157,13 @@ def run_batch(organisations: Sequence[Organisation], sync_one: Callable[[Organis
         number, organisation = numbered
         log.info("organisation %d of %d: %s", number, total, organisation.describe())
         try:
-            return sync_one(organisation), None
+            result = sync_one(organisation)
         except Exception as error:
             log.error("organisation %s failed: %s: %s", organisation.describe(),
                       type(error).__name__, error)
             return None, error
+        log.info("organisation %s: done", organisation.describe())
+        return result, None
 
     with ThreadPoolExecutor(max_workers=max(1, min(threads, total)),
                             thread_name_prefix="xero-sync") as pool:

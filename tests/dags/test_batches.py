@@ -189,7 +189,8 @@ def sync_runs(database: str) -> list[tuple[Any, ...]]:
 
 
 def test_a_batch_syncs_named_organisations_and_its_retry_only_the_failed(
-        connected: str, three_orgs: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+        connected: str, three_orgs: Sandbox, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
     mapping = load_mapping(MAPPINGS / "currencies.yaml")
     monkeypatch.setenv(PER_TASK_VARIABLE, "3")
     (batch,) = resolve_run_batches(mapping, context(), dag_index=1)
@@ -202,6 +203,8 @@ def test_a_batch_syncs_named_organisations_and_its_retry_only_the_failed(
     with pytest.raises(OrganisationsNeedAction) as caught:
         sync_organisations(mapping, batch, context())
     assert f"{names[failing]} ({failing}): DayLimitReached" in str(caught.value)
+    for tenant, name in names.items():  # the log names every organisation beside its id
+        assert f"{name} ({tenant})" in caplog.text
     first = sync_runs(connected)
     assert sorted(first) == sorted(
         (tenant, name, "failed" if tenant == failing else "success")
