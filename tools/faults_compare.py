@@ -13,8 +13,8 @@ and its two lists of known exceptions, and counts:
   while Xero has them deleted and they are not (per key, stricter than the e2e test's sums);
 * deleted: rows marked ``is_deleted`` that Xero has, live: falsely deleted;
 * stuck: records waiting in ``_quarantine`` that Xero now serves as good records (they should
-  have left quarantine), and hostile records the trial made that are neither waiting there
-  nor stored (``Expectation.held``);
+  have left quarantine), and hostile records the trial made that are not both waiting there
+  and kept in their last good version (``Expectation.held``);
 * extra: rows Xero never had, or rows Xero removed that a complete snapshot failed to mark
   deleted;
 * retired: rows Xero hard-deleted (Items, LinkedTransactions) that an incremental run cannot
@@ -135,7 +135,8 @@ def compare_object(deployment: Deployment, mapping: ObjectMapping, tenant: str,
     waiting = [r for r in read_rows(deployment, "_quarantine", tenant)
                if r["object"] == mapping.name]
     tally.add(compare_quarantine(mapping, {key_of(r[mapping.key_column]) for r in rows},
-                                 waiting, held))
+                                 {key_of(r[mapping.primary_key]) for r in truth}, waiting,
+                                 held))
     by_key = {key_of(r[mapping.primary_key]): r for r in truth}
     stored = {key_of(r[mapping.key_column]) for r in rows}
     for child, parent in iter_children(mapping):
@@ -204,13 +205,14 @@ def _judge_values(tally: Tally, mapping: ObjectMapping, record: Record, row: Rec
             return
 
 
-def compare_quarantine(mapping: ObjectMapping, stored: set[str], waiting: list[Record],
-                       held: set[str]) -> Tally:
-    """Records waiting in quarantine: exactly the hostile ones the trial made (``held``), each
-    with its last good version still stored; anything else waiting is stuck."""
+def compare_quarantine(mapping: ObjectMapping, stored: set[str], truth: set[str],
+                       waiting: list[Record], held: set[str]) -> Tally:
+    """Records waiting in quarantine: the hostile ones the trial made (``held``), each with
+    its last good version still stored; any other record Xero has waiting there is stuck (one
+    Xero no longer has may wait: no later version can replace it)."""
     tally = Tally()
     keys = Counter(key_of(r["record_key"]) for r in waiting)
-    stuck = sorted(k for k in keys if k not in held)
+    stuck = sorted(k for k in keys if k not in held and k in truth)
     tally.note("stuck", sum(keys[k] for k in stuck),
                f"{mapping.name}: records {stuck[:3]} wait in quarantine though Xero's are good")
     nowhere = sorted(k for k in held if k not in keys or k not in stored)

@@ -68,10 +68,12 @@ FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
 RUN_TIMEOUT = 600.0
 BACKFILL_LAG = timedelta(hours=2)  # how far behind the overlap the late changes are
 HOSTILE = (
-    ("Reference", "NUL\u0000in a reference"),
+    ("Reference", "NUL\u0000in a text"),
     ("Date", "/Date(-99999999999999999999)/"),  # overflows any calendar
     ("Reference", {"not": "text"}),
 )
+HOSTILE_FIELDS = {"items": {"Reference": "Description"}}  # a text field of each object
+HARD_DELETED_OBJECTS = ("items",)  # Xero deletes these outright
 
 
 @dataclass
@@ -98,6 +100,19 @@ class Trial:
     def compare(self, expect: Expectation) -> Tally:
         """The warehouse against the truth."""
         return self.runner.compare(self.scratch, self.ledger, expect)
+
+    def hostile_objects(self) -> list[ObjectMapping]:
+        """The run's objects that hostile trials change."""
+        names = (*CHANGED_OBJECTS, *HARD_DELETED_OBJECTS)
+        return [m for m in self.runner.mappings if m.name in names]
+
+    def delete(self, name: str, tenant: str, record_id: str) -> None:
+        """Delete a record outright, as Xero deletes items."""
+        mapping = next(m for m in self.runner.mappings if m.name == name)
+        organisation = self.runner.sandbox.state.organisations[tenant]
+        with organisation.lock:
+            del organisation.data[mapping.collection][record_id]
+            organisation.invalidate(mapping.collection)
 
     def changed_objects(self) -> list[ObjectMapping]:
         """The run's objects that trials change (``CHANGED_OBJECTS``)."""
@@ -195,30 +210,50 @@ def late_edit(trial: Trial) -> Tally:
 
 
 def hostile(trial: Trial) -> Tally:
-    """Records made hostile, a full snapshot (they wait in quarantine, their last version
-    kept and not marked deleted), then fixed in Xero and read by an incremental run."""
+    """Records made hostile and read by an incremental run (they wait in quarantine, their
+    last good version kept); one hostile item per organisation deleted in Xero; a full
+    snapshot (the waiting records are retried first, and must not count as read: the deleted
+    item is marked deleted, the others are not); then the rest fixed in Xero and read by an
+    incremental run: stored, and nothing left waiting."""
     held: set[tuple[str, str, str]] = set()
-    originals: dict[tuple[str, str], dict[str, Record]] = {}
-    field, bad = HOSTILE[trial.plan.variant % len(HOSTILE)]
+    originals: dict[tuple[str, str, str], Record] = {}
     now = trial.now_ms()
-    for mapping in trial.changed_objects():
+    for mapping in trial.hostile_objects():
+        field, bad = hostile_change(mapping, trial.plan.variant)
         for tenant in trial.tenants():
             ids = trial.candidates(mapping, tenant, now - 1000, HOSTILE_RECORDS)
-            organisation = trial.runner.sandbox.state.organisations[tenant]
-            originals[(mapping.name, tenant)] = {
-                i: {field: organisation.data[mapping.collection][i].get(field)} for i in ids}
+            records = trial.runner.sandbox.state.organisations[tenant].data[mapping.collection]
+            for record_id in ids:
+                originals[(mapping.name, tenant, record_id)] = {
+                    field: records[record_id].get(field)}
             trial.change(mapping, tenant, ids, setting({field: bad}), now)
             held.update((mapping.name, tenant, i) for i in ids)
+    trial.sync()
+    tally = trial.compare(Expectation(snapshot=False, blind_spots=False, held=frozenset(held)))
+    for gone in sorted(k for k in held if k[0] in HARD_DELETED_OBJECTS)[::HOSTILE_RECORDS]:
+        trial.delete(*gone)
+        held.discard(gone)
+        originals.pop(gone)
     trial.sync(full_refresh=True)
-    tally = trial.compare(Expectation(snapshot=True, blind_spots=True, held=frozenset(held)))
+    tally.add(trial.compare(Expectation(snapshot=True, blind_spots=True,
+                                        held=frozenset(held))))
     fixed = trial.now_ms() + 1000
-    for mapping in trial.changed_objects():
-        for tenant in trial.tenants():
-            for record_id, fields in originals[(mapping.name, tenant)].items():
-                trial.change(mapping, tenant, [record_id], setting(fields), fixed)
+    mappings = {m.name: m for m in trial.hostile_objects()}
+    for (name, tenant, record_id), fields in originals.items():
+        trial.change(mappings[name], tenant, [record_id], setting(fields), fixed)
     trial.sync()
     tally.add(trial.compare(INCREMENTAL))
     return tally
+
+
+def hostile_change(mapping: ObjectMapping, variant: int) -> tuple[str, Any]:
+    """The field and value that make a record of ``mapping`` hostile (``HOSTILE``): a value
+    no warehouse stores as it is, in a field the mapping stores."""
+    sources = {column.source for column in mapping.columns}
+    usable = [(field, value) for field, value in HOSTILE
+              if HOSTILE_FIELDS.get(mapping.name, {}).get(field, field) in sources]
+    field, value = usable[variant % len(usable)]
+    return HOSTILE_FIELDS.get(mapping.name, {}).get(field, field), value
 
 
 def malformed(trial: Trial) -> Tally:
