@@ -99,7 +99,8 @@ def sync_organisations(mapping: ObjectMapping, organisations: list[dict[str, Any
     chosen = [Organisation.from_xcom(value) for value in organisations]
     hook = XeroHook()
     hook.settings, hook.warehouse  # noqa: B018 - read once here, shared by every thread
-    warehouse = open_warehouse(hook.warehouse_conn_id)
+    connection = hook.get_connection(hook.warehouse_conn_id)  # once, not per organisation
+    warehouse = open_warehouse(connection)
     try:
         warehouse.ensure_tables([mapping])
         done = (warehouse.succeeded_tenants(str(context["dag_run"].run_id), mapping.name)
@@ -111,9 +112,9 @@ def sync_organisations(mapping: ObjectMapping, organisations: list[dict[str, Any
         log.info("retry: %d of %d organisation(s) already synced in this run are not synced "
                  "again: %s", len(chosen) - len(todo), len(chosen),
                  ", ".join(o.describe() for o in chosen if o.tenant_id in done))
-    return run_batch(todo, lambda o: sync_tenant(mapping, o.tenant_id, context,
-                                                 hook=hook.fork(), tenant_name=o.name,
-                                                 ensure=False), threads_per_task())
+    return run_batch(todo, lambda o: sync_tenant(
+        mapping, o.tenant_id, context, hook=hook.fork(), tenant_name=o.name,
+        warehouse_connection=connection), threads_per_task())
 
 
 def _is_retry(context: dict[str, Any]) -> bool:
@@ -124,16 +125,19 @@ def _is_retry(context: dict[str, Any]) -> bool:
 
 def sync_tenant(mapping: ObjectMapping, tenant_id: str, context: dict[str, Any], *,
                 hook: XeroHook | None = None, tenant_name: str | None = None,
-                ensure: bool = True) -> dict[str, Any]:
-    """Sync one object for one organisation; returns counts (never tokens or records)."""
+                warehouse_connection: Any = None) -> dict[str, Any]:
+    """Sync one object for one organisation; returns counts (never tokens or records).
+
+    Within a batch the task passes its hook's twin, the organisation's name and the warehouse
+    connection it read (and whose tables it made) once for all of them."""
     webhook_run = is_webhook_run(mapping, context)
     request = (SyncRequest(mapping, tenant_id, run_id=str(context["dag_run"].run_id))
                if webhook_run else build_request(mapping, tenant_id, context))
     request = replace(request, tenant_name=tenant_name)
     hook = hook or XeroHook()
-    warehouse = open_warehouse(hook.warehouse_conn_id)
+    warehouse = open_warehouse(warehouse_connection or hook.warehouse_conn_id)
     try:
-        if ensure:
+        if warehouse_connection is None:
             warehouse.ensure_tables([mapping])
         if webhook_run:
             outcome, mode = sync_changed(hook, warehouse, request, hook.client.counter)
