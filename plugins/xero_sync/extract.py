@@ -42,14 +42,14 @@ import json
 import logging
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from xero_sync.client import API_BASES, ApiResponse, Limits, XeroClient
 from xero_sync.dates import parse_xero_datetime
 from xero_sync.errors import ConfigurationError, PagingStalled
-from xero_sync.mapping import JOURNAL_NUMBER, STRATEGIES, journal_number
+from xero_sync.strategies import JOURNAL_NUMBER, ExtractSpec, journal_number
 
 log = logging.getLogger(__name__)
 
@@ -58,38 +58,6 @@ JOURNALS_PER_CALL = 100
 IDS_PER_CALL = 50  # records asked for by id in one call (a webhook run)
 
 Watermark = datetime | int | None
-
-
-@dataclass(frozen=True)
-class ExtractSpec:
-    """What to read for one object; built from its mapping file."""
-
-    name: str  # mapping name, e.g. "invoices"
-    resource: str  # path segment, e.g. "Invoices"
-    collection: str  # JSON collection key, e.g. "Invoices"
-    strategy: str
-    api: str = "accounting"
-    updated_field: str | None = "UpdatedDateUTC"
-    paged: bool = False  # the endpoint accepts `page`
-    page_size_param: bool = False  # ... and `pageSize`
-    params: Mapping[str, str] = field(default_factory=dict)
-    id_field: str | None = None  # the record's Xero id (drops records keyset paging re-reads)
-    ids_filter: str | None = None  # the list filter taking ids (IDs); None: by ``where``
-
-    @property
-    def keyset(self) -> bool:
-        """Whether pages can be asked for by If-Modified-Since: paged incrementally, oldest
-        change first by an explicit order, and records carry their id."""
-        order = self.params.get("order", "").replace(" ", "").lower()
-        return (self.strategy == "paged" and self.paged and self.id_field is not None
-                and self.updated_field is not None
-                and order in ("updateddateutc", "updateddateutcasc"))
-
-    def __post_init__(self) -> None:
-        if self.strategy not in STRATEGIES:
-            raise ConfigurationError(
-                f"{self.name}: strategy {self.strategy!r} is not one of {', '.join(STRATEGIES)}"
-            )
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,15 @@
 """One object, one organisation, one run: extract, transform, load, with the watermark moving
 in the same transaction as the data (design decision 4).
 
-Every ``commit_every`` pages the pages read so far are loaded and the watermark advanced in one
-commit, so a crash or a day-limit stop loses nothing and repeats at most those pages. Where
-Xero returns records oldest change first (``paged``, ``journals``) that intermediate watermark
-is safe; elsewhere it only moves at the end of the run.
+Whenever the pages read so far hold ``commit_rows`` records (500: every page of 1,000) or
+number ``commit_every`` pages (5: journals come 100 a call), they are loaded and the watermark
+advanced in one commit, so a crash or a day-limit stop loses nothing and repeats at most those
+pages, and memory holds one commit's records however large the organisation. Where Xero
+returns records oldest change first (``paged``, ``journals``) that intermediate watermark is
+safe: it is the newest change loaded, and the next run reads from it less the overlap, so the
+records of the same second still unread (on the next page) are read again; elsewhere it only
+moves at the end of the run. While a page is transformed and loaded the next one is already
+being fetched, one page ahead and no more (``xero_sync.readahead``).
 
 Runs of one object for one organisation take turns: the run holds the warehouse's run lock
 from reading the state to its last commit (``Warehouse.run_lock``). A second run, such as a
@@ -40,6 +45,7 @@ from xero_sync.dates import parse_xero_datetime
 from xero_sync.errors import ConfigurationError
 from xero_sync.extract import ExtractSpec, Page
 from xero_sync.mapping import ObjectMapping
+from xero_sync.readahead import ReadAhead
 from xero_sync.transform import transform
 from xero_sync.warehouse.base import (
     LoadCounts,
@@ -53,7 +59,8 @@ from xero_sync.warehouse.base import (
 log = logging.getLogger(__name__)
 
 DEFAULT_OVERLAP = timedelta(minutes=5)
-DEFAULT_COMMIT_EVERY = 5
+DEFAULT_COMMIT_EVERY = 5  # pages, at most, between commits
+DEFAULT_COMMIT_ROWS = 500  # records, at least, that make a commit (a page of 1,000 is one)
 DEFAULT_LOCK_WAIT = timedelta(minutes=10)
 LOCK_WAIT_VARIABLE = "XERO_SYNC_RUN_LOCK_WAIT_SECONDS"
 MAX_CLOCK_SKEW = timedelta(minutes=5)  # how far past Xero's clock a watermark may go
@@ -103,6 +110,8 @@ class SyncRequest:
     modified_since: datetime | None = None  # a backfill's lower bound (never moves back)
     overlap: timedelta = DEFAULT_OVERLAP
     commit_every: int = DEFAULT_COMMIT_EVERY
+    commit_rows: int = DEFAULT_COMMIT_ROWS
+    read_ahead: bool = True  # fetch the next page while this one is loaded (xero_sync.readahead)
     lock_wait: timedelta = field(default_factory=default_lock_wait)  # for another run
 
 
@@ -260,27 +269,50 @@ def _record_failure(warehouse: Warehouse, outcome: SyncRun) -> None:
 
 def _sync_pages(source: PageSource, warehouse: Warehouse, request: SyncRequest, chosen: Plan,
                 context: RunContext, counts: LoadCounts) -> int:
+    """Read the pages (one ahead in a thread unless the request says not to) and load them;
+    returns how many were read."""
+    mapping, tenant = request.mapping, request.tenant_id
+    pages = source.extract(mapping.extract_spec(), tenant, chosen.since, chosen.offset)
+    if not request.read_ahead:
+        return _load_pages(pages, warehouse, request, chosen, context, counts)
+    with ReadAhead(pages, name=f"xero-read-ahead {mapping.name} {tenant}") as ahead:
+        return _load_pages(ahead, warehouse, request, chosen, context, counts)
+
+
+def _load_pages(pages: Iterator[Page], warehouse: Warehouse, request: SyncRequest,
+                chosen: Plan, context: RunContext, counts: LoadCounts) -> int:
+    """Load the pages read so far whenever they hold ``commit_rows`` records or number
+    ``commit_every`` pages, each page freed as soon as its records are loaded: memory holds
+    one commit's records (and the page read ahead) however large the organisation."""
     mapping, tenant = request.mapping, request.tenant_id
     ordered = mapping.strategy in _ORDERED_STRATEGIES and not chosen.snapshot
     pending: list[dict[str, Any]] = []
-    pending_pages = pages = 0
-    last: Page | None = None
-    for page in source.extract(mapping.extract_spec(), tenant, chosen.since, chosen.offset):
-        pages += 1
+    pending_pages = read = 0
+    state = _state(request, context, None)
+    for page in pages:
+        read += 1
         _warn_future(mapping, tenant, page, _skew(request))
         pending.extend(page.records)
         pending_pages += 1
-        last = page
-        if pending_pages >= request.commit_every:
-            state = _state(request, context, page) if ordered else None
-            counts.add(warehouse.load(transform(mapping, tenant, pending), context, state))
-            pending, pending_pages = [], 0
-    final_state = _state(request, context, last)
-    if pending or last is not None:
-        counts.add(warehouse.load(transform(mapping, tenant, pending), context, final_state))
+        state = _state(request, context, page)
+        del page  # its records live on in ``pending`` only until they are loaded
+        if pending_pages >= request.commit_every or len(pending) >= request.commit_rows:
+            counts.add(_load(warehouse, request, pending, context, state if ordered else None))
+            pending_pages = 0
+    if pending or read:
+        counts.add(_load(warehouse, request, pending, context, state))
     if chosen.snapshot:
-        counts.deleted += warehouse.mark_missing_deleted(mapping, tenant, context, final_state)
-    return pages
+        counts.deleted += warehouse.mark_missing_deleted(mapping, tenant, context, state)
+    return read
+
+
+def _load(warehouse: Warehouse, request: SyncRequest, records: list[dict[str, Any]],
+          context: RunContext, state: SyncState | None) -> LoadCounts:
+    """Transform and load ``records`` with ``state`` in one commit; the list is emptied once
+    transformed, so the records are freed while the frames are loaded."""
+    batch = transform(request.mapping, request.tenant_id, records)
+    records.clear()
+    return warehouse.load(batch, context, state)
 
 
 def _state(request: SyncRequest, context: RunContext, page: Page | None) -> SyncState:
