@@ -12,6 +12,9 @@
 
 Pages are yielded as they arrive, so memory stays flat however large the organisation; each
 page carries the highest UpdatedDateUTC (or JournalNumber) seen so far, for the next watermark.
+Once a page is yielded it is the caller's: every loop here lets go of its records before
+asking for the next page (``del``), so a page the sync has loaded is freed then, not held
+while the next one is read and parsed.
 
 Why keyset paging. Page numbers count positions in a list that moves: a record edited while a
 sync pages through it jumps to the end, every later record moves up one place, and the one
@@ -93,6 +96,7 @@ def extract(client: XeroClient, spec: ExtractSpec, tenant_id: str,
                  spec.name, tenant_id, page.number, page.count or "?", len(page.records),
                  page.limits.minute_remaining, page.limits.day_remaining)
         yield page
+        del page  # the caller's now (module docstring)
 
 
 def extract_ids(client: XeroClient, spec: ExtractSpec, tenant_id: str,
@@ -192,6 +196,7 @@ def _paged(client: XeroClient, spec: ExtractSpec, tenant_id: str, since: datetim
         yield Page(records, number, count, response.limits, watermark, response.server_time)
         if len(records) < size or (count is not None and number >= count):
             return
+        del response, records  # the caller's now (module docstring)
         previous = seen
         number += 1
 
@@ -234,6 +239,7 @@ def _keyset(client: XeroClient, spec: ExtractSpec, tenant_id: str, since: dateti
             return
         previous = _identities(records, spec)
         newest = _max_updated(records, spec, None)
+        del response, records, fresh  # the caller's now (module docstring)
         moved = (None if not isinstance(newest, datetime) else
                  newest.replace(microsecond=0) - timedelta(seconds=1))
         if moved is not None and (window is None or moved > window):
@@ -262,6 +268,7 @@ def _journals(client: XeroClient, spec: ExtractSpec, tenant_id: str, since: date
         yield Page(records, number, None, response.limits, offset, response.server_time)
         if not full:
             return
+        del response, records  # the caller's now (module docstring)
         number += 1
 
 
@@ -272,6 +279,7 @@ def _filtered(pages: Iterator[Page], spec: ExtractSpec, since: datetime) -> Iter
         kept = [r for r in page.records if _changed_since(r, spec, floor)]
         yield Page(kept, page.number, page.count, page.limits, page.high_watermark,
                    page.server_time)
+        del page, kept  # the caller's now (module docstring)
 
 
 def _check_window(records: list[Any], spec: ExtractSpec, tenant_id: str,

@@ -1,10 +1,12 @@
 """One object, one organisation, one run: extract, transform, load, with the watermark moving
 in the same transaction as the data (design decision 4).
 
-Whenever the pages read so far hold ``commit_rows`` records (500: every page of 1,000) or
-number ``commit_every`` pages (5: journals come 100 a call), they are loaded and the watermark
-advanced in one commit, so a crash or a day-limit stop loses nothing and repeats at most those
-pages, and memory holds one commit's records however large the organisation. Where Xero
+Whenever the pages read so far hold ``commit_rows`` records (500) or number ``commit_every``
+pages (5: journals come 100 a call), they are loaded, ``commit_rows`` records a commit, and
+the last of those commits advances the watermark with its data, so a crash or a day-limit stop
+loses nothing and repeats at most those pages (a page of 1,000 is two commits: a crash between
+them stores half of it and repeats it whole), and memory holds one commit's frames however
+large the organisation. Where Xero
 returns records oldest change first (``paged``, ``journals``) that intermediate watermark is
 safe: it is the newest change loaded, and the next run reads from it less the overlap, so the
 records of the same second still unread (on the next page) are read again; elsewhere it only
@@ -309,11 +311,21 @@ def _load_pages(pages: Iterator[Page], warehouse: Warehouse, request: SyncReques
 
 def _load(warehouse: Warehouse, request: SyncRequest, records: list[dict[str, Any]],
           context: RunContext, state: SyncState | None) -> LoadCounts:
-    """Transform and load ``records`` with ``state`` in one commit; the list is emptied once
-    transformed, so the records are freed while the frames are loaded."""
-    batch = transform(request.mapping, request.tenant_id, records)
-    records.clear()
-    return warehouse.load(batch, context, state)
+    """Transform and load ``records``, ``commit_rows`` a commit, the last one with ``state``
+    (the others move no watermark: a crash between them repeats the page, loses nothing).
+    Each chunk leaves the list once transformed, so its records are freed while its frames
+    are loaded."""
+    counts = LoadCounts()
+    size = max(request.commit_rows, 1)
+    while True:
+        chunk = records[:size]
+        del records[:size]
+        batch = transform(request.mapping, request.tenant_id, chunk)
+        del chunk
+        counts.add(warehouse.load(batch, context, None if records else state))
+        del batch
+        if not records:
+            return counts
 
 
 def _state(request: SyncRequest, context: RunContext, page: Page | None) -> SyncState:
