@@ -67,7 +67,7 @@ class CampaignConfig:
     slow_delay: float = 0.3  # seconds a slow response takes
     output: Path = Path("var/faults/faults.json")
     workdir: Path | None = None  # default: a fresh directory under var/faults/work
-    kinds: tuple[str, ...] = ()  # only these kinds after each cycle's first load; () = the mix
+    kinds: tuple[str, ...] = ()  # these kinds in turn after each cycle's first load; () = the mix
     objects: tuple[str, ...] = ()  # only these mappings; () = every mapping
 
 
@@ -131,8 +131,9 @@ def _kind(config: CampaignConfig, number: int, fresh: bool, draw: random.Random)
     if config.kinds:
         if fresh:
             return "incremental"  # the first load of a warehouse: everything is read
-        position = (number - 1) % config.trials_per_cycle - 1
-        return config.kinds[position % len(config.kinds)]
+        cycle = (number - 1) // config.trials_per_cycle
+        earlier = number - 2 - cycle  # trials before this one that were not a first load
+        return config.kinds[earlier % len(config.kinds)]
     if config.day_limit_every and number % config.day_limit_every == 0:
         return "day_limit"
     if _issue10_slot(config, number):  # every other trial: the issue-10 kinds in turn
