@@ -48,8 +48,14 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py --output var/bench/bench.json
 
+# With XERO_SYNC_TEST_MSSQL set (Babelfish: ../shared/babelfish/babelfish-start prints it), SQL
+# Server trials follow, on scratch databases of that server.
 faults: $(STAMP)
 	$(BIN)/python tools/fault_injection.py --trials 100 --output var/faults/faults.json
+	@if [ -n "$$XERO_SYNC_TEST_MSSQL" ]; then \
+		$(BIN)/python tools/fault_injection.py --database mssql --trials 60 \
+			--output var/faults/faults-mssql.json; \
+	else echo "make faults: XERO_SYNC_TEST_MSSQL is unset, no SQL Server trials"; fi
 
 sandbox: $(STAMP)
 	$(BIN)/python -m xero_sandbox --port 8765 --seed 42 --tenants 2 --scale 1000 --auto-consent

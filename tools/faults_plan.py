@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DATABASES = ("sqlite", "postgres", "mixed")
+DATABASES = ("sqlite", "postgres", "mssql", "mixed")  # mssql: XERO_SYNC_TEST_MSSQL's server
 # Shares of the injected faults; day-limit 429s only come from the dedicated trials.
 API_FAULTS = {"429_minute": 0.30, "500": 0.20, "503": 0.20, "drop": 0.22, "slow": 0.08}
 TOKEN_FAULTS = {"500": 0.35, "503": 0.35, "drop": 0.30}
@@ -51,7 +51,7 @@ class TrialPlan:
 
     number: int  # from 1
     cycle: int  # from 0
-    database: str  # sqlite | postgres
+    database: str  # sqlite | postgres | mssql
     fresh: bool  # the first trial of its warehouse: everything is loaded
     kind: str  # incremental | full_refresh | day_limit
     fault_rate: float  # share of API calls that fail
