@@ -189,15 +189,20 @@ def json_text(expression: str) -> str:
 
     An escaped value holds no control character (they are all escaped), so ``\\\\`` is first
     set aside as two control characters; every backslash left then starts an escape, decoded
-    in turn; ``\\u0001`` becomes a pair too, since NCHAR(1) marks the pairs. Binary collation:
-    a linguistic one may ignore control characters when REPLACE compares."""
+    in turn (the ``\\u00XX`` of control characters only when there are any: most values
+    have none, and each REPLACE reads the whole value); ``\\u0001`` becomes a pair too,
+    since NCHAR(1) marks the pairs. Binary collation: a linguistic one may ignore control
+    characters when REPLACE compares."""
     decoded = f"REPLACE({expression} COLLATE {BINARY}, N'\\\\', {_BACKSLASH})"
     for escape, character in _SHORT_ESCAPES:
         decoded = f"REPLACE({decoded}, N'{escape}', {character})"
+    controls = decoded
     for code in (c for c in range(2, 32) if c not in (8, 9, 10, 12, 13)):
-        decoded = f"REPLACE({decoded}, N'\\u{code:04x}', NCHAR({code}))"
-    decoded = f"REPLACE({decoded}, N'\\u0001', {_ONE})"
-    decoded = f"REPLACE(REPLACE({decoded}, {_BACKSLASH}, N'\\'), {_ONE}, NCHAR(1))"
+        controls = f"REPLACE({controls}, N'\\u{code:04x}', NCHAR({code}))"
+    controls = f"REPLACE({controls}, N'\\u0001', {_ONE})"
+    either = (f"CASE WHEN CHARINDEX(N'\\u00', {expression}) > 0 THEN {controls} "
+              f"ELSE {decoded} END")
+    decoded = f"REPLACE(REPLACE({either}, {_BACKSLASH}, N'\\'), {_ONE}, NCHAR(1))"
     return (f"CASE WHEN @json_escaped = 1 AND CHARINDEX(N'\\', {expression}) > 0 "
             f"THEN {decoded} COLLATE DATABASE_DEFAULT ELSE {expression} END")
 
