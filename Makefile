@@ -28,8 +28,10 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
+# make demo WAREHOUSE=mssql: into the database xero_demo on XERO_SYNC_TEST_MSSQL's SQL Server
+# (Babelfish: export "$$(../shared/babelfish/babelfish-start)" first).
 demo: $(STAMP)
-	$(BIN)/python tools/demo.py
+	$(BIN)/python tools/demo.py $(if $(WAREHOUSE),--warehouse $(WAREHOUSE))
 
 demo-ui: $(STAMP)
 	$(BIN)/python tools/demo.py --ui
