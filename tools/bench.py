@@ -70,7 +70,7 @@ QUICK_SKIPS = ("webhooks", "organisations")
 FULL = {"calls_scale": 10_000, "sync_sizes": "10000,100000", "transform_sizes": "10000",
         "latency_sizes": "10000", "sync_latency": 1.0,
         "load_invoices": 100_000, "load_small": 10_000, "load_baseline": 10_000,
-        "load_page": 1_000, "load_engines": "sqlite,postgres", "parse_runs": 3,
+        "load_page": 1_000, "load_engines": "sqlite,postgres,mssql", "parse_runs": 3,
         "parse_measures": "dagbag,import", "token_processes": 16, "token_seconds": 20.0,
         "limits_scale": 10_000, "webhook_changes": 120, "webhook_seconds": 240.0,
         "organisations": 40, "organisation_dags": 4}
@@ -97,8 +97,10 @@ class Context:
 
     @property
     def engines(self) -> list[str]:
-        """The warehouses to measure: SQLite, and PostgreSQL when it answers."""
-        return ["sqlite"] if self.postgres_missing else ["sqlite", "postgres"]
+        """The warehouses to measure: SQLite, PostgreSQL when it answers, and SQL Server when
+        XERO_SYNC_TEST_MSSQL names one (Babelfish here: its figures are Babelfish's)."""
+        found = ["sqlite"] if self.postgres_missing else ["sqlite", "postgres"]
+        return found + (["mssql"] if os.environ.get("XERO_SYNC_TEST_MSSQL") else [])
 
 
 @dataclass(frozen=True)
