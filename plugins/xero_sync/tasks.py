@@ -24,6 +24,7 @@ from xero_sync.sync import SyncRequest, run_sync
 from xero_sync.warehouse.base import SyncRun
 from xero_sync.warehouse.events import WebhookEventStore
 from xero_sync.warehouse.factory import open_warehouse
+from xero_sync.warehouse.reporting import ensure_layer
 from xero_sync.warehouse.sqlbase import SqlWarehouse
 from xero_sync.webhooks.changed import MAX_RECORDS_BY_ID, changed_records, run_changed
 
@@ -66,6 +67,7 @@ def sync_tenant(mapping: ObjectMapping, tenant_id: str, context: dict[str, Any])
     warehouse = open_warehouse(hook.warehouse_conn_id)
     try:
         warehouse.ensure_tables([mapping])
+        ensure_layer(warehouse)  # the reporting layer is created with the tables
         if webhook_run:
             outcome, mode = sync_changed(hook, warehouse, request, hook.client.counter)
         else:
