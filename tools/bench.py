@@ -19,6 +19,8 @@ Sections (each also runs alone with ``--only NAME``):
 7. ``webhooks``: latency from a change in the sandbox to its row by the webhook path, with a
    real Airflow scheduler and triggerer, and API calls per changed record against an hourly
    incremental run (tools/bench_webhooks.py; several minutes, so ``--quick`` leaves it out).
+8. ``reports``: time of each report of the reporting layer for one organisation of 100,000
+   invoices on SQLite and PostgreSQL, goal under 2 s each (tools/bench_reports.py).
 
 Why one command: figures taken on different days, machines and loads cannot be compared; one
 run writes them together with the machine's load average, so a slow figure can be told apart
@@ -51,19 +53,21 @@ import bench_calls
 import bench_limits
 import bench_load
 import bench_parse
+import bench_reports
 import bench_sync
 import bench_tokens
 import bench_webhooks
 from bench_common import LIMITS_NOTE, ROOT, Sandboxes, load_average, postgres_available
 
 DEFAULT_OUTPUT = ROOT / "var" / "bench" / "bench.json"
-SECTIONS = ("calls", "sync", "load", "parse", "tokens", "limits", "webhooks")
+SECTIONS = ("calls", "sync", "load", "parse", "tokens", "limits", "webhooks", "reports")
 QUICK_SKIPS = ("webhooks",)  # minutes of a real scheduler: only when asked for by --only
 FULL = {"calls_scale": 10_000, "sync_sizes": "10000,100000", "transform_sizes": "10000",
         "load_invoices": 100_000, "load_small": 10_000, "load_baseline": 10_000,
         "load_page": 1_000, "load_engines": "sqlite,postgres", "parse_runs": 3,
         "parse_measures": "dagbag,import", "token_processes": 16, "token_seconds": 20.0,
-        "limits_scale": 10_000, "webhook_changes": 120, "webhook_seconds": 240.0}
+        "limits_scale": 10_000, "webhook_changes": 120, "webhook_seconds": 240.0,
+        "reports_invoices": 100_000, "reports_engines": "sqlite,postgres"}
 # Quick: every section's code runs, in under a minute on a busy 2-CPU machine. Most of the
 # time is interpreters starting (Airflow's SDK alone takes 2-3 s of CPU to import), so the
 # load section runs SQLite only (the sync section still loads PostgreSQL), the parse section
@@ -72,7 +76,8 @@ QUICK = {"calls_scale": 300, "sync_sizes": "300", "transform_sizes": "300",
          "load_invoices": 600, "load_small": 300, "load_baseline": 300, "load_page": 300,
          "load_engines": "sqlite", "parse_runs": 1, "parse_measures": "dagbag",
          "token_processes": 2, "token_seconds": 2.0, "limits_scale": 300,
-         "webhook_changes": 10, "webhook_seconds": 20.0}
+         "webhook_changes": 10, "webhook_seconds": 20.0, "reports_invoices": 300,
+         "reports_engines": "sqlite"}
 
 
 @dataclass
@@ -163,6 +168,12 @@ def run_webhooks(ctx: Context) -> dict[str, Any]:
     return bench_webhooks.run(ctx.args.webhook_changes, ctx.args.webhook_seconds)
 
 
+def run_reports(ctx: Context) -> dict[str, Any]:
+    """Section 8: one generated organisation, loaded into each engine, each report timed."""
+    wanted = ctx.args.reports_engines.split(",")
+    return bench_reports.run(ctx.args.reports_invoices, [e for e in ctx.engines if e in wanted])
+
+
 ALL = (
     Section("calls", "1. API calls per 1,000 records, per strategy, against the floor",
             run_calls, bench_calls.render, bench_calls.HOW_TO_READ),
@@ -181,6 +192,8 @@ ALL = (
             "limits vs the floor", run_limits, bench_limits.render, bench_limits.HOW_TO_READ),
     Section("webhooks", "7. Webhooks: change in Xero to row in the warehouse, real scheduler",
             run_webhooks, bench_webhooks.render, bench_webhooks.HOW_TO_READ),
+    Section("reports", "8. Reporting layer: each report for one large organisation "
+            "(goal: under 2 s)", run_reports, bench_reports.render, bench_reports.HOW_TO_READ),
 )
 
 

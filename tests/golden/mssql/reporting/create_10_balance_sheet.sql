@@ -13,12 +13,17 @@ WITH p AS (
     SELECT CASE WHEN g.is_profit_and_loss = 0 THEN g.account_id
             WHEN g.journal_date >= p.fy_start THEN CAST('00000000-0000-0000-0000-000000000000' AS UNIQUEIDENTIFIER)
             ELSE p.retained_earnings_id END AS account_id, g.net
-    FROM (SELECT l.account_id, j.journal_date, l.net_amount AS net,
-        a.is_profit_and_loss
-    FROM [xero].[journal_lines] AS l
-    JOIN [xero].[journals] AS j ON j.tenant_id = l.tenant_id AND j.journal_id = l.journal_id
-    JOIN [xero].[dim_accounts] AS a ON a.tenant_id = l.tenant_id AND a.account_id = l.account_id
-    WHERE l.tenant_id = @tenant_id AND j.journal_date <= @as_at) AS g CROSS JOIN p
+    FROM (SELECT g.account_id, g.journal_date, g.net, a.is_profit_and_loss
+    FROM (
+        SELECT l.account_id, j.journal_date, SUM(l.net_amount) AS net
+        FROM [xero].[journal_lines] AS l
+        JOIN [xero].[journals] AS j
+            ON j.tenant_id = l.tenant_id AND j.journal_id = l.journal_id
+        WHERE l.tenant_id = @tenant_id AND j.journal_date <= @as_at
+        GROUP BY l.account_id, j.journal_date
+    ) AS g
+    JOIN [xero].[dim_accounts] AS a
+        ON a.tenant_id = @tenant_id AND a.account_id = g.account_id) AS g CROSS JOIN p
 ), s AS (
     SELECT x.account_id, SUM(x.net) AS net FROM x GROUP BY x.account_id
 )
