@@ -233,8 +233,34 @@ def test_it_still_does_after_a_void_a_back_dated_invoice_and_a_foreign_payment(
     assert differences(sandbox, warehouse) == []
 
 
-def test_a_report_of_an_organisation_never_synced_is_empty(
+def test_an_organisation_never_synced_has_empty_reports_the_others_a_ledger(
         loaded: tuple[Sandbox, SqlWarehouse]) -> None:
-    _, warehouse = loaded
+    sandbox, warehouse = loaded
     other = str(uuid.uuid4())
     assert runner(warehouse, other)("trial_balance", date(2026, 6, 30)) == []
+    cursor = warehouse.connection.cursor()
+    cursor.execute(f"SELECT tenant_id, ledger_status FROM {warehouse.table('reporting_status')}")  # noqa: S608
+    statuses = {compare.key(tenant): status for tenant, status in cursor.fetchall()}
+    warehouse.connection.commit()
+    assert statuses == {tenant: "complete" for tenant in sandbox.state.tenant_names}
+
+
+def test_without_journals_the_layer_says_so(sandbox: Sandbox, tmp_path: Path) -> None:
+    scratch = next(sqlite_scratch(tmp_path))
+    warehouse = scratch.open()
+    mappings = reporting.source_mappings()
+    warehouse.ensure_tables(mappings)
+    reporting.ensure_layer(warehouse)
+    tenant = next(iter(sandbox.state.tenant_names))
+    when = RunContext("no-journals", datetime(2026, 7, 1))
+    for mapping in mappings:
+        if mapping.name != "journals":
+            records = sandbox.state.truth(tenant, mapping.collection)
+            warehouse.load(transform(mapping, tenant, records), when, None)
+    cursor = warehouse.connection.cursor()
+    cursor.execute(f"SELECT journals, ledger_status FROM {warehouse.table('reporting_status')}")  # noqa: S608
+    assert cursor.fetchall() == [(0, reporting.NO_JOURNALS)]
+    run = runner(warehouse, tenant)
+    assert run("trial_balance", date(2026, 6, 30)) == []
+    assert run("aged_receivables", date(2026, 6, 30))  # built from the documents
+    scratch.close_all()

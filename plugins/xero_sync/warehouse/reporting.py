@@ -495,7 +495,27 @@ _SUMMARY_COLUMNS = (("tenant_id", "guid"), ("kind", "text"), ("contact_id", "gui
 _AT = (("tenant_id", "guid"), ("as_at", "date"))
 _BETWEEN = (("tenant_id", "guid"), ("from_date", "date"), ("to_date", "date"))
 
+NO_JOURNALS = (
+    "no journals synced: the general ledger, trial balance, P&L and balance sheet are empty. "
+    "Since March 2026 Xero serves Journals only to apps on its higher tiers (scope "
+    "accounting.journals.read; run xero__journals once granted). The aged reports, built "
+    "from invoices, payments and allocations, are complete")
+
+
+def _reporting_status(r: Render) -> str:
+    """Per organisation: whether the ledger is there, so an empty report explains itself."""
+    return f"""SELECT o.tenant_id, o.name AS organisation, o.base_currency,
+    o.financial_year_end_day, o.financial_year_end_month,
+    (SELECT COUNT(*) FROM {r.t("journals")} AS j WHERE j.tenant_id = o.tenant_id) AS journals,
+    (SELECT MAX(j.journal_date) FROM {r.t("journals")} AS j WHERE j.tenant_id = o.tenant_id)
+        AS last_journal_date,
+    CASE WHEN EXISTS (SELECT 1 FROM {r.t("journals")} AS j WHERE j.tenant_id = o.tenant_id)
+        THEN 'complete' ELSE '{NO_JOURNALS}' END AS ledger_status
+FROM {r.t("organisation")} AS o"""
+
+
 VIEWS: tuple[tuple[str, Callable[[Render], str]], ...] = (
+    ("reporting_status", _reporting_status),
     ("dim_accounts", _dim_accounts),
     ("dim_contacts", _dim_contacts),
     ("dim_tracking_options", _dim_tracking_options),

@@ -1,1 +1,1 @@
-IF OBJECT_ID(N'[xero].[dim_dates]', N'U') IS NOT NULL DROP TABLE [xero].[dim_dates]
+IF OBJECT_ID(N'[xero].[reporting_status]', N'V') IS NOT NULL DROP VIEW [xero].[reporting_status]
