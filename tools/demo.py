@@ -13,7 +13,8 @@ and the MSSQL provider, as in production; it ends with how to query it with sqlc
 5. makes the organisations change as their users would, runs every DAG again and prints what
    the incremental runs picked up;
 6. ends with the data: the warehouse's real table names, the command that opens it, example
-   queries (``demo_queries``) and where the sync history is.
+   queries (``demo_queries``) and where the sync history is; then a trial balance and a P&L
+   from the reporting layer beside Xero's Reports API (``demo_reports``).
 
 It also writes ``var/demo/env.sh``: sourced in a shell, Airflow's CLI and
 ``python -m xero_sync.auth`` see the demo's home and connections.
@@ -38,12 +39,14 @@ import sys
 import textwrap
 import time
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import requests
 
 from demo_queries import script
+from demo_reports import fetch_xero, print_side_by_side
 from xero_sync.scopes import EVERY_OBJECT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,11 +91,15 @@ def main() -> int:
         authorize(env)
         first, second = run_twice(env)
         report_second(first, second)
+        today = datetime.now(UTC).date()
+        xero = fetch_xero(f"http://127.0.0.1:{SANDBOX_PORT}", today,
+                          (today.replace(day=1) - timedelta(days=330)).replace(day=1))
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=30)
     if MSSQL is None:
         show_data(WAREHOUSE)
+        print_side_by_side(WAREHOUSE, xero)
     else:
         show_mssql_data(MSSQL)
     print(f"\nBrowse the demo in Airflow's UI: make demo-ui   (then {UI_URL})")
