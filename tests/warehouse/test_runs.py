@@ -61,7 +61,9 @@ LONG_REFERENCE = "a reference longer than ten characters"
 class Source:
     """Xero as ``run_sync`` reads it: fixed pages, If-Modified-Since honoured as Xero does
     (whole seconds, the boundary second kept). ``between(n)`` runs before page 1 (n = 0) and
-    after page n has been handed over (with ``commit_every=1``, once it is loaded)."""
+    after page n has been handed over, when page n + 1 is asked for: with the sync reading
+    one page ahead, while page n is being loaded (in step, ``read_ahead=False``: once it is
+    loaded)."""
 
     def __init__(self, pages: list[list[Record]], between: Callable[[int], None] | None = None,
                  server_time: datetime | None = None) -> None:
