@@ -29,6 +29,7 @@ from __future__ import annotations
 import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ from tests.e2e.support import (  # noqa: E402
 from tests.e2e.test_all_dags import BLIND_SPOT_SOURCES, HARD_DELETED  # noqa: E402
 
 from xero_sandbox.server import Sandbox  # noqa: E402
+from xero_sync.dates import parse_xero_datetime  # noqa: E402
 from xero_sync.mapping import ChildTable, ObjectMapping  # noqa: E402
 from xero_sync.transform import child_key  # noqa: E402
 
@@ -219,6 +221,41 @@ def compare_quarantine(mapping: ObjectMapping, stored: set[str], truth: set[str]
     tally.note("stuck", len(nowhere), f"{mapping.name}: hostile records {nowhere[:3]} are not "
                                       "both waiting in quarantine and kept in their last version")
     return tally
+
+
+def compare_stamps(deployment: Deployment, mapping: ObjectMapping, tenant: str,
+                   records: list[Record]) -> Tally:
+    """The stored change time of each record against the truth's: a stored row later than
+    Xero's record is a version Xero no longer has, which refuses every later one (newer
+    wins): stuck."""
+    tally = Tally()
+    column = mapping.updated_column
+    if column is None or mapping.updated_field is None:
+        return tally
+    rows = {key_of(r[mapping.key_column]): r for r in read_rows(deployment, mapping.table,
+                                                                tenant)}
+    for record in records:
+        key = key_of(record[mapping.primary_key])
+        row = rows.get(key)
+        if row is None:
+            continue  # counted as lost by the comparison
+        stored = _naive_utc(row[column])
+        wanted = parse_xero_datetime(record[mapping.updated_field])
+        if stored is not None and wanted is not None and stored > _naive_utc(wanted):
+            tally.note("stuck", 1, f"{mapping.name}: {key} is stored as changed {stored} UTC, "
+                                   f"Xero's record at {_naive_utc(wanted)} UTC: the later "
+                                   "version refuses Xero's")
+    return tally
+
+
+def _naive_utc(value: Any) -> datetime | None:
+    """A stored or parsed time as naive UTC (SQLite stores text)."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment  # type: ignore[no-any-return]
 
 
 def compare_children(mapping: ObjectMapping, child: ChildTable, parent: ChildTable | None,

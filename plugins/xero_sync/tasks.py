@@ -33,6 +33,7 @@ from xero_sync.client import CallCounter
 from xero_sync.errors import ConfigurationError
 from xero_sync.hooks.xero import XeroHook
 from xero_sync.mapping import ObjectMapping
+from xero_sync.progress import fix_first, subject
 from xero_sync.sync import SyncRequest, run_sync
 from xero_sync.warehouse.base import SyncRun
 from xero_sync.warehouse.events import WebhookEventStore
@@ -52,7 +53,8 @@ def resolve_tenants(requested: list[str] | None) -> list[str]:
 def resolve_organisations(requested: list[str] | None) -> list[Organisation]:
     """The organisations this run syncs, with their names (all connected ones unless
     narrowed)."""
-    named = XeroHook().organisations(requested or None)
+    with fix_first(log, "finding the organisations to sync"):
+        named = XeroHook().organisations(requested or None)
     organisations = [Organisation(tenant, name) for tenant, name in named.items()]
     log.info("syncing %d organisation(s): %s", len(organisations),
              ", ".join(o.describe() for o in organisations))
@@ -129,7 +131,16 @@ def sync_tenant(mapping: ObjectMapping, tenant_id: str, context: dict[str, Any],
     """Sync one object for one organisation; returns counts (never tokens or records).
 
     Within a batch the task passes its hook's twin, the organisation's name and the warehouse
-    connection it read (and whose tables it made) once for all of them."""
+    connection it read (and whose tables it made) once for all of them. A failure is logged
+    with what to do first, on its own line (``progress.fix_first``)."""
+    with fix_first(log, subject(mapping.name, tenant_id)):
+        return _sync_tenant(mapping, tenant_id, context, hook=hook, tenant_name=tenant_name,
+                            warehouse_connection=warehouse_connection)
+
+
+def _sync_tenant(mapping: ObjectMapping, tenant_id: str, context: dict[str, Any], *,
+                 hook: XeroHook | None, tenant_name: str | None,
+                 warehouse_connection: Any) -> dict[str, Any]:
     webhook_run = is_webhook_run(mapping, context)
     request = (SyncRequest(mapping, tenant_id, run_id=str(context["dag_run"].run_id))
                if webhook_run else build_request(mapping, tenant_id, context))
@@ -173,9 +184,9 @@ def sync_changed(hook: XeroHook, warehouse: SqlWarehouse, request: SyncRequest,
     changed = changed_records(warehouse, request)
     if changed <= MAX_RECORDS_BY_ID:
         return run_changed(hook, warehouse, request, calls), "webhook"
-    log.info("%s tenant %s: %d records changed, more than the %d worth reading by id: "
-             "reading every change since the watermark instead", request.mapping.name,
-             request.tenant_id, changed, MAX_RECORDS_BY_ID)
+    log.info("%s: %d records changed, more than the %d worth reading by id: "
+             "reading every change since the watermark instead",
+             subject(request.mapping.name, request.tenant_id), changed, MAX_RECORDS_BY_ID)
     return run_sync(hook, warehouse, request, calls), "webhook, incremental"
 
 
@@ -191,19 +202,19 @@ def report_webhooks(warehouse: SqlWarehouse, mapping: ObjectMapping, tenant_id: 
         rows = [row for row in store.status()
                 if row.tenant_id == tenant_id and row.category == mapping.webhooks]
     except Exception as error:
-        log.warning("%s tenant %s: could not read the webhook status (%s: %s)", mapping.name,
-                    tenant_id, type(error).__name__, error)
+        log.warning("%s: could not read the webhook status (%s: %s)",
+                    subject(mapping.name, tenant_id), type(error).__name__, error)
         return
     row = rows[0] if rows else None
     if row is None:
-        log.info("webhooks %s tenant %s: no events received (is the receiver subscribed in "
-                 "Xero's developer portal?)", mapping.webhooks, tenant_id)
+        log.info("%s: no webhook events (%s) received yet (is the receiver subscribed in "
+                 "Xero's developer portal?)", subject(mapping.name, tenant_id), mapping.webhooks)
         return
     age = ("" if row.oldest_pending_seconds is None
            else f", oldest pending {row.oldest_pending_seconds} s")
-    log.info("webhooks %s tenant %s: %d received, %d processed, %d pending%s, last received "
-             "%s UTC", mapping.webhooks, tenant_id, row.received, row.processed, row.pending,
-             age, row.last_received_at)
+    log.info("%s: webhook events (%s): %d received, %d processed, %d pending%s, last "
+             "received %s UTC", subject(mapping.name, tenant_id), mapping.webhooks,
+             row.received, row.processed, row.pending, age, row.last_received_at)
 
 
 def build_request(mapping: ObjectMapping, tenant_id: str,

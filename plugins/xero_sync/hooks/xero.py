@@ -95,9 +95,9 @@ class XeroHook(BaseHook):
             raise NoOrganisationsConnected(
                 f"no Xero organisation is connected to the app of connection "
                 f"{self.xero_conn_id!r} (each one was disconnected in Xero, or the consent "
-                "chose none), so nothing can be synced. Connect them again: run "
-                f"{authorize_command(self.xero_conn_id)} and choose the organisations."
-            )
+                "chose none), so nothing can be synced.",
+                fix=f"Connect them again: run {authorize_command(self.xero_conn_id)} and choose "
+                "the organisations.")
         wanted = [t.lower() for t in (requested or self.settings.tenant_ids or connected)]
         missing = [t for t in wanted if t not in connected]
         if missing:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from xero_sync.errors import XeroSyncError
 from xero_sync.mapping import ObjectMapping
+from xero_sync.progress import counted
 from xero_sync.transform import Batch
 
 DEFAULT_SCHEMA = "xero"
@@ -59,6 +60,14 @@ class LoadCounts:
         """Accumulate another batch's counts."""
         for name in vars(self):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def __str__(self) -> str:
+        """In words, for the task log (where a dataclass repr reads as code)."""
+        stored = counted(self.inserted + self.updated, "record")
+        return (f"{stored} stored ({self.inserted:,} new, {self.updated:,} changed), "
+                f"{self.unchanged:,} already up to date, {self.deleted:,} marked deleted, "
+                f"{self.quarantined:,} quarantined, {counted(self.child_rows, 'child row')} "
+                "written")
 
 
 @dataclass(frozen=True)
@@ -158,8 +167,14 @@ class WarehouseError(XeroSyncError):
     nothing of the batch is stored and the watermark did not move. Retrying can help."""
 
     retryable = True
+    fix = ("Check that the warehouse (connection xero_warehouse) is up and reachable: nothing "
+           "of the batch was stored, and Airflow retries this task.")
 
 
 class RunLocked(WarehouseError):
     """Another run of the same object for the same organisation held the run lock for longer
     than this run would wait. Nothing was read or stored; retrying after it ends helps."""
+
+    fix = ("Nothing to do: Airflow retries this task after the other run of this object and "
+           "organisation ends. If it recurs, schedule backfills and reconciliations away from "
+           "the scheduled runs.")

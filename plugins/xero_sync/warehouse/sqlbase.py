@@ -55,6 +55,7 @@ from typing import Any, ClassVar
 
 from xero_sync.errors import ConfigurationError
 from xero_sync.mapping import ObjectMapping
+from xero_sync.progress import counted, subject
 from xero_sync.transform import Batch, Quarantined, transform
 from xero_sync.warehouse.base import (
     DEFAULT_SCHEMA,
@@ -274,7 +275,7 @@ class SqlWarehouse(Warehouse):
             if state is not None:
                 self._save_state(cursor, state, run)
             mark_processed(self, cursor, batch.tenant_id, events_done, run.run_id, run.loaded_at)
-        log.info("%s tenant %s: %s", batch.mapping.name, batch.tenant_id, counts)
+        log.info("%s: %s; committed", subject(batch.mapping.name, batch.tenant_id), counts)
         self._after_commit(staged)
         return counts
 
@@ -299,8 +300,8 @@ class SqlWarehouse(Warehouse):
             cursor.execute(clear_seen_sql(self.sql, self.schema), (mapping.name, tenant_id))
             if state is not None:
                 self._save_state(cursor, state, run)
-        log.info("%s tenant %s: %d rows missing from the snapshot marked deleted",
-                 mapping.name, tenant_id, marked)
+        log.info("%s: %s missing from the snapshot marked deleted", subject(mapping.name,
+                 tenant_id), counted(marked, "row"))
         return marked
 
     def retry_quarantined(self, mapping: ObjectMapping, tenant_id: str,
@@ -326,9 +327,9 @@ class SqlWarehouse(Warehouse):
                 try:
                     records.append(json.loads(raw))
                 except ValueError as error:  # stays waiting: a person must look at it
-                    log.warning("%s tenant %s: quarantined record %s has unreadable raw JSON "
-                                "(%s); it stays in quarantine", mapping.name, tenant_id, key,
-                                error)
+                    log.warning("%s: quarantined record %s has unreadable raw JSON "
+                                "(%s); it stays in quarantine", subject(mapping.name, tenant_id),
+                                key, error)
                     continue
                 keys.append(str(key))
             total.add(self._load(transform(mapping, tenant_id, records), run, None, keys))
@@ -643,7 +644,7 @@ class SqlWarehouse(Warehouse):
                                         run)
                 self._discard_stage(cursor)
                 refilled += len(records)
-            log.info("%s tenant %s: %d stored records refilled", mapping.name, tenant_id,
+            log.info("%s: %d stored records refilled", subject(mapping.name, tenant_id),
                      refilled)
             total += refilled
         return total
