@@ -124,10 +124,12 @@ def prepare(home: Path, sandbox_url: str, *, executor: str = "CeleryExecutor",
     _pg(f'CREATE DATABASE "{database}"')
     port = free_port()
     metadata = f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}"
+    from xero_sync.scopes import EVERY_OBJECT
+
     xero = {"conn_type": "xero", "login": "sandbox-client-id",
             "password": "sandbox-client-secret",
             "extra": {"api_url": sandbox_url, "identity_url": sandbox_url,
-                      "login_url": sandbox_url}}
+                      "login_url": sandbox_url, "scopes": " ".join(EVERY_OBJECT)}}
     environment = dict(os.environ)
     environment.pop("XERO_SYNC_FERNET_KEY", None)
     environment.update({
