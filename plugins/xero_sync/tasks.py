@@ -38,6 +38,7 @@ from xero_sync.sync import SyncRequest, run_sync
 from xero_sync.warehouse.base import SyncRun
 from xero_sync.warehouse.events import WebhookEventStore
 from xero_sync.warehouse.factory import open_warehouse
+from xero_sync.warehouse.reporting import ensure_layer
 from xero_sync.warehouse.sqlbase import SqlWarehouse
 from xero_sync.webhooks.changed import MAX_RECORDS_BY_ID, changed_records, run_changed
 
@@ -106,6 +107,7 @@ def sync_organisations(mapping: ObjectMapping, organisations: list[dict[str, Any
     warehouse = open_warehouse(connection)
     try:
         warehouse.ensure_tables([mapping])
+        ensure_layer(warehouse)  # the reporting layer is created with the tables
         done = (warehouse.succeeded_tenants(str(context["dag_run"].run_id), mapping.name)
                 if _is_retry(context) else set())
     finally:
@@ -149,8 +151,9 @@ def _sync_tenant(mapping: ObjectMapping, tenant_id: str, context: dict[str, Any]
     hook = hook or XeroHook()
     warehouse = open_warehouse(warehouse_connection or hook.warehouse_conn_id)
     try:
-        if warehouse_connection is None:
+        if warehouse_connection is None:  # else the batch's task made them, once
             warehouse.ensure_tables([mapping])
+            ensure_layer(warehouse)  # the reporting layer is created with the tables
         if webhook_run:
             outcome, mode = sync_changed(hook, warehouse, request, hook.client.counter)
         else:

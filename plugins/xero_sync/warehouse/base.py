@@ -1,6 +1,6 @@
 """The warehouse interface every dialect implements, and the records it exchanges.
 
-One call, one transaction: ``load`` stages a batch, MERGEs it (a row is only overwritten by
+One call, one transaction: ``load`` stages a batch, upserts it (a row is only overwritten by
 one whose UpdatedDateUTC is not older), replaces the children of the staged parents, stores
 quarantined records and moves the watermark, all committed together or not at all. A crash
 at any point therefore leaves data and watermark consistent, and a rerun repeats little.
@@ -113,7 +113,7 @@ class Warehouse(ABC):
     @abstractmethod
     def load(self, batch: Batch, run: RunContext, state: SyncState | None,
              events_done: Sequence[str] = ()) -> LoadCounts:
-        """Stage, MERGE, replace children, quarantine, move the watermark to ``state`` (never
+        """Stage, upsert, replace children, quarantine, move the watermark to ``state`` (never
         back) and mark the webhook events ``events_done`` processed, in one transaction."""
 
     @abstractmethod

@@ -2,7 +2,7 @@
 
 ``load`` is one transaction (design decisions 4 and 5):
 
-1. stage the parent rows, one per key (``staging.py``), and MERGE them: a stored row is only
+1. stage the parent rows, one per key (``staging.py``), and upsert them: a stored row is only
    overwritten by a staged row whose UpdatedDateUTC is not older, and a staged row identical to
    the stored one is left alone (counted unchanged, children untouched);
 2. set ``_run_id`` on every stored row the source contained, applied or not; in a snapshot
@@ -116,7 +116,7 @@ LOCK_POLL_SECONDS = 2.0  # how often a waiting run tries the run lock again
 
 @dataclass
 class ParentResult:
-    """What the MERGE of a batch's parent rows did."""
+    """What the upsert of a batch's parent rows did."""
 
     inserted: int
     updated: int
@@ -256,7 +256,7 @@ class SqlWarehouse(Warehouse):
 
     def load(self, batch: Batch, run: RunContext, state: SyncState | None,
              events_done: Sequence[str] = ()) -> LoadCounts:
-        """Stage, MERGE, replace children, record seen keys (snapshots), quarantine, move the
+        """Stage, upsert, replace children, record seen keys (snapshots), quarantine, move the
         watermark, mark the webhook events ``events_done`` processed: one transaction."""
         return self._load(batch, run, state, [], events_done)
 
@@ -267,6 +267,7 @@ class SqlWarehouse(Warehouse):
         staged = stage(batch)
         where = f"{self.table(batch.mapping.table)} (tenant {batch.tenant_id})"
         with self._transaction(f"load {staged.parent.size} rows", where) as cursor:
+            self._lock_load(cursor, batch.mapping.table, batch.tenant_id)
             counts = self._load_staged(cursor, staged, run)
             if run.snapshot and staged.seen_keys:
                 self._record_seen(cursor, staged, _seen_texts(staged), run)
@@ -295,6 +296,7 @@ class SqlWarehouse(Warehouse):
         params = (True, self.bind_timestamp(run.loaded_at), tenant_id, False, mapping.name)
         where = f"{self.table(mapping.table)} (tenant {tenant_id})"
         with self._transaction("mark rows missing from the snapshot deleted", where) as cursor:
+            self._lock_load(cursor, mapping.table, tenant_id)
             cursor.execute(sql, params)
             marked = int(cursor.rowcount)
             cursor.execute(clear_seen_sql(self.sql, self.schema), (mapping.name, tenant_id))
@@ -450,6 +452,10 @@ class SqlWarehouse(Warehouse):
     def _create_schema(self, cursor: Any) -> None:
         """Create the warehouse schema if missing."""
 
+    def _lock_load(self, cursor: Any, table: str, tenant_id: str) -> None:
+        """Serialise, until the transaction ends, the writers of one table and organisation
+        (SQL Server; PostgreSQL's ON CONFLICT and SQLite's single writer need none)."""
+
     def _existing_columns(self, cursor: Any, table: str) -> dict[str, str]:
         """The columns a table has now, in order, with their types as the catalog spells them
         (``ddl.normal_type`` reads them); empty when the table does not exist."""
@@ -460,7 +466,7 @@ class SqlWarehouse(Warehouse):
         raise NotImplementedError
 
     def _merge_parents(self, cursor: Any, staged: StagedBatch, run: RunContext) -> ParentResult:
-        """Stage and MERGE the parent rows."""
+        """Stage and upsert the parent rows."""
         raise NotImplementedError
 
     def _touch(self, cursor: Any, staged: StagedBatch, keys: list[Any], run: RunContext) -> None:
@@ -628,6 +634,7 @@ class SqlWarehouse(Warehouse):
         tenants = [canonical(row[0]) for row in cursor.fetchall()]
         total = 0
         for tenant_id in tenants:
+            self._lock_load(cursor, mapping.table, tenant_id)
             refilled = 0
             for records, deleted in self._stored_records(cursor, mapping, tenant_id):
                 batch = transform(mapping, tenant_id, records)
