@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -124,10 +125,12 @@ def prepare(home: Path, sandbox_url: str, *, executor: str = "CeleryExecutor",
     _pg(f'CREATE DATABASE "{database}"')
     port = free_port()
     metadata = f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}"
+    from xero_sync.scopes import EVERY_OBJECT
+
     xero = {"conn_type": "xero", "login": "sandbox-client-id",
             "password": "sandbox-client-secret",
             "extra": {"api_url": sandbox_url, "identity_url": sandbox_url,
-                      "login_url": sandbox_url}}
+                      "login_url": sandbox_url, "scopes": " ".join(EVERY_OBJECT)}}
     environment = dict(os.environ)
     environment.pop("XERO_SYNC_FERNET_KEY", None)
     environment.update({
@@ -217,8 +220,8 @@ def run_scheduled(cluster: Cluster, dag_ids: list[str], timeout: float) -> list[
     latest interval (catchup is off). Returns (dag_id, state) of those runs once finished."""
     deadline = time.monotonic() + timeout
     wait_parsed(cluster, dag_ids, timeout)
-    for dag_id in dag_ids:
-        cluster.airflow("dags", "unpause", dag_id)
+    pattern = "^(" + "|".join(re.escape(dag_id) for dag_id in dag_ids) + ")$"
+    cluster.airflow("dags", "unpause", "--treat-dag-id-as-regex", "--yes", pattern)
     while True:
         runs = cluster.query("SELECT dag_id, state FROM dag_run WHERE dag_id = ANY(%s)",
                              (dag_ids,))

@@ -13,13 +13,25 @@ use the same wording.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+
+# Organisation names by tenant id, as this process's sync task learnt them from Xero's
+# /connections (``name_organisations``): every line about one names it beside its id.
+_NAMES: dict[str, str] = {}
+
+
+def name_organisations(names: Mapping[str, str]) -> None:
+    """Let every later line about these organisations (tenant id -> name) name them."""
+    _NAMES.update({tenant.lower(): name for tenant, name in names.items()
+                   if name and name != tenant})
 
 
 def subject(object_name: str, tenant_id: str) -> str:
-    """What a line is about: ``invoices for organisation <id>``."""
-    return f"{object_name} for organisation {tenant_id}"
+    """What a line is about: ``invoices for organisation <name> (<id>)``, or ``... <id>``
+    when the name is not known here."""
+    name = _NAMES.get(str(tenant_id).lower())
+    return f"{object_name} for organisation {f'{name} ({tenant_id})' if name else tenant_id}"
 
 
 def counted(number: int, thing: str, things: str | None = None) -> str:

@@ -33,7 +33,7 @@ from xero_sync.client import CallCounter
 from xero_sync.errors import ConfigurationError
 from xero_sync.hooks.xero import XeroHook
 from xero_sync.mapping import ObjectMapping
-from xero_sync.progress import fix_first, subject
+from xero_sync.progress import fix_first, name_organisations, subject
 from xero_sync.sync import SyncRequest, run_sync
 from xero_sync.warehouse.base import SyncRun
 from xero_sync.warehouse.events import WebhookEventStore
@@ -100,6 +100,7 @@ def sync_organisations(mapping: ObjectMapping, organisations: list[dict[str, Any
     """Sync one object for a batch of organisations, ``XERO_SYNC_THREADS_PER_TASK`` at a
     time; a retry skips those whose sync in this run is recorded as a success."""
     chosen = [Organisation.from_xcom(value) for value in organisations]
+    name_organisations({o.tenant_id: o.name for o in chosen})
     hook = XeroHook()
     hook.settings, hook.warehouse  # noqa: B018 - read once here, shared by every thread
     connection = hook.get_connection(hook.warehouse_conn_id)  # once, not per organisation
