@@ -15,10 +15,30 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+
+# The organisation a sync in this context is for, and its name (``organisation_named``).
+_NAMED: ContextVar[tuple[str, str] | None] = ContextVar("xero_sync_organisation", default=None)
+
+
+@contextmanager
+def organisation_named(tenant_id: str, name: str | None) -> Iterator[None]:
+    """Within the block, lines about this organisation give its name beside its id. A
+    context variable: each thread of a batch has its own, and the thread that reads pages
+    ahead runs in a copy of its sync's context (``readahead``)."""
+    token = _NAMED.set((tenant_id, name) if name and name != tenant_id else None)
+    try:
+        yield
+    finally:
+        _NAMED.reset(token)
 
 
 def subject(object_name: str, tenant_id: str) -> str:
-    """What a line is about: ``invoices for organisation <id>``."""
+    """What a line is about: ``invoices for Demo Company (UK) (<id>)``, or ``invoices for
+    organisation <id>`` where the name is not known."""
+    named = _NAMED.get()
+    if named is not None and named[0] == tenant_id:
+        return f"{object_name} for {named[1]} ({tenant_id})"
     return f"{object_name} for organisation {tenant_id}"
 
 
