@@ -9,7 +9,8 @@ Sections (each also runs alone with ``--only NAME``):
    (tools/bench_calls.py);
 2. ``sync``: end-to-end sync of 10,000 and 100,000 sandbox invoices into SQLite and PostgreSQL
    beside fetch-only (and fetch+transform at 10,000): rows/s, wall and CPU time, peak RSS
-   (tools/bench_sync.py);
+   over set-up against 40 MB; at 10,000 again with every call delayed ``--sync-latency`` s,
+   reading one page ahead and in step (tools/bench_sync.py);
 3. ``load``: the warehouse load alone, ours against a naive baseline (tools/bench_load.py);
 4. ``parse``: DAG parse time, target under one second (tools/bench_parse.py);
 5. ``tokens``: token refreshes with 16 processes sharing one store (tools/bench_tokens.py);
@@ -67,6 +68,7 @@ SECTIONS = ("calls", "sync", "load", "parse", "tokens", "limits", "webhooks", "o
 # Minutes of a real scheduler: only when asked for by --only.
 QUICK_SKIPS = ("webhooks", "organisations")
 FULL = {"calls_scale": 10_000, "sync_sizes": "10000,100000", "transform_sizes": "10000",
+        "latency_sizes": "10000", "sync_latency": 1.0,
         "load_invoices": 100_000, "load_small": 10_000, "load_baseline": 10_000,
         "load_page": 1_000, "load_engines": "sqlite,postgres", "parse_runs": 3,
         "parse_measures": "dagbag,import", "token_processes": 16, "token_seconds": 20.0,
@@ -77,6 +79,7 @@ FULL = {"calls_scale": 10_000, "sync_sizes": "10000,100000", "transform_sizes": 
 # load section runs SQLite only (the sync section still loads PostgreSQL), the parse section
 # times the DagBag alone, and two token workers stand in for sixteen.
 QUICK = {"calls_scale": 300, "sync_sizes": "300", "transform_sizes": "300",
+         "latency_sizes": "300", "sync_latency": 0.2,
          "load_invoices": 600, "load_small": 300, "load_baseline": 300, "load_page": 300,
          "load_engines": "sqlite", "parse_runs": 1, "parse_measures": "dagbag",
          "token_processes": 2, "token_seconds": 2.0, "limits_scale": 300,
@@ -125,7 +128,9 @@ def run_sync(ctx: Context) -> dict[str, Any]:
     modes = [m for m in bench_sync.MODES if m != "postgres" or not ctx.postgres_missing]
     try:
         transform = [int(size) for size in ctx.args.transform_sizes.split(",") if size]
-        report = bench_sync.run(ctx.sandboxes, sync_sizes(ctx.args), modes, transform)
+        latency = [int(size) for size in ctx.args.latency_sizes.split(",") if size]
+        report = bench_sync.run(ctx.sandboxes, sync_sizes(ctx.args), modes, transform,
+                                latency_sizes=latency, latency=ctx.args.sync_latency)
     finally:
         ctx.sandboxes.close_all()  # 1.5 GB at 100,000 invoices: gone before the next section
     report["rate_limits"] = LIMITS_NOTE

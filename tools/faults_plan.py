@@ -11,9 +11,10 @@ kill lands in wall-clock terms varies with the machine's speed.
 Every other trial after a cycle's first is one of the failure classes of issue 10
 (``ISSUE10_KINDS``, in turn; ``faults_scenarios`` says what each does): a same-second burst
 split by commits, a late edit at the edge of the overlap window, a hostile record
-quarantined then fixed, malformed answers, a future-dated record, and runs of the same
-object and organisation at once (a backfill beside a scheduled run, a full snapshot beside
-an incremental one). ``kinds`` narrows a run to some kinds (the mutation check does).
+quarantined then fixed, malformed answers, a future-dated record and its correction, and
+runs of the same object and organisation at once (a backfill beside a scheduled run, a full
+snapshot beside an incremental one). ``kinds`` narrows a run to some kinds (the mutation
+check does).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 DATABASES = ("sqlite", "postgres", "mixed")  # a warehouse kind is a parameter: more may come
 BASE_KINDS = ("incremental", "full_refresh", "day_limit")
 ISSUE10_KINDS = ("burst", "late_edit", "hostile", "malformed", "future_record",
-                 "backfill_overlap", "snapshot_overlap")
+                 "future_correction", "backfill_overlap", "snapshot_overlap")
 KINDS = BASE_KINDS + ISSUE10_KINDS
 # Shares of the injected faults; day-limit 429s only come from the dedicated trials.
 API_FAULTS = {"429_minute": 0.30, "500": 0.20, "503": 0.20, "drop": 0.22, "slow": 0.08}
@@ -66,7 +67,7 @@ class CampaignConfig:
     slow_delay: float = 0.3  # seconds a slow response takes
     output: Path = Path("var/faults/faults.json")
     workdir: Path | None = None  # default: a fresh directory under var/faults/work
-    kinds: tuple[str, ...] = ()  # only these kinds after each cycle's first load; () = the mix
+    kinds: tuple[str, ...] = ()  # these kinds in turn after each cycle's first load; () = the mix
     objects: tuple[str, ...] = ()  # only these mappings; () = every mapping
 
 
@@ -130,15 +131,25 @@ def _kind(config: CampaignConfig, number: int, fresh: bool, draw: random.Random)
     if config.kinds:
         if fresh:
             return "incremental"  # the first load of a warehouse: everything is read
-        position = (number - 1) % config.trials_per_cycle - 1
-        return config.kinds[position % len(config.kinds)]
+        cycle = (number - 1) // config.trials_per_cycle
+        earlier = number - 2 - cycle  # trials before this one that were not a first load
+        return config.kinds[earlier % len(config.kinds)]
     if config.day_limit_every and number % config.day_limit_every == 0:
         return "day_limit"
-    if not fresh and number % 2 == 1:  # every other trial: the issue-10 kinds in turn
-        return ISSUE10_KINDS[(number // 2) % len(ISSUE10_KINDS)]
+    if _issue10_slot(config, number):  # every other trial: the issue-10 kinds in turn
+        earlier = sum(_issue10_slot(config, n) for n in range(1, number))
+        return ISSUE10_KINDS[earlier % len(ISSUE10_KINDS)]
     if not fresh and draw.random() < config.full_refresh_share:
         return "full_refresh"
     return "incremental"
+
+
+def _issue10_slot(config: CampaignConfig, number: int) -> bool:
+    """Odd trials after a cycle's first load (day-limit trials excepted) take issue 10's
+    kinds."""
+    fresh = (number - 1) % config.trials_per_cycle == 0
+    day_limit = bool(config.day_limit_every) and number % config.day_limit_every == 0
+    return not fresh and not day_limit and number % 2 == 1
 
 
 def fault_rules(plan: TrialPlan, slow_delay: float) -> list[dict[str, Any]]:

@@ -16,8 +16,9 @@ compares the warehouse with the truth (nothing lost, duplicated, falsely deleted
   offset), on an incremental run or a full snapshot: they must never read as "no records".
 * ``future_record``: one record stamped 30 minutes ahead of Xero's clock (and, in a second
   organisation, 9999-12-31); the organisations change, half an hour passes, and the next run
-  must still read those changes: the watermark never passed Xero's clock. Then the future
-  records are corrected in Xero (as the run's warning asks): the corrections must be stored.
+  must still read those changes: the watermark never passed Xero's clock.
+* ``future_correction``: such records synced, then corrected in Xero (as the run's warning
+  asks): the corrections must be stored, not refused as older than the future versions.
 * ``backfill_overlap``: changes older than the overlap (only a backfill of their interval can
   bring them), then a backfill beside a scheduled run of the same objects and organisations,
   one of the two killed: the backfill must read from its interval's start.
@@ -266,9 +267,37 @@ def malformed(trial: Trial) -> Tally:
 
 def future_record(trial: Trial) -> Tally:
     """A record 30 minutes in the future (in a second organisation one in 9999), a run;
-    the organisations change, half an hour passes, and the next run must read the changes.
-    Then the future records' dates are corrected in Xero (stamped now): the next run must
-    store the corrections, not keep the future versions (``compare_stamps``)."""
+    the organisations change, half an hour passes, and the next run must read the changes."""
+    _make_future_records(trial)
+    trial.sync()
+    admin = trial.runner.admin
+    admin.call("POST", "activity", {"intensity": max(trial.plan.activity, 3)})
+    admin.call("POST", "clock", {"seconds": FUTURE_SECONDS + 60})
+    trial.sync()
+    return trial.compare(INCREMENTAL)
+
+
+def future_correction(trial: Trial) -> Tally:
+    """Records stamped in the future (30 minutes; 9999-12-31) and synced, then their dates
+    corrected in Xero (stamped now, as the run's warning asks): the next run must store the
+    corrections, not keep the future versions (``compare_stamps``)."""
+    made = _make_future_records(trial)
+    trial.sync()
+    corrected = trial.now_ms()
+    for mapping, tenant, record_id in made:
+        trial.change(mapping, tenant, [record_id], setting({}), corrected)
+    trial.sync()
+    tally = trial.compare(INCREMENTAL)
+    for mapping, tenant, record_id in made:
+        truth = [r for r in visible_truth(trial.runner.sandbox, mapping, tenant)
+                 if key_of(r[mapping.primary_key]) == record_id]
+        tally.add(compare_stamps(trial.scratch.deployment, mapping, tenant, truth))
+    return tally
+
+
+def _make_future_records(trial: Trial) -> list[tuple[ObjectMapping, str, str]]:
+    """One record per object changed 30 minutes ahead of Xero's clock in the first
+    organisation, on 9999-12-31 in the second; which they are."""
     now = trial.now_ms()
     futures = [now + FUTURE_SECONDS * 1000, int(FAR_FUTURE.timestamp() * 1000)]
     made: list[tuple[ObjectMapping, str, str]] = []
@@ -277,22 +306,7 @@ def future_record(trial: Trial) -> Tally:
             ids = trial.candidates(mapping, tenant, now - 1000, 1)
             trial.change(mapping, tenant, ids, bump(mapping), at)
             made.extend((mapping, tenant, i) for i in ids)
-    trial.sync()
-    admin = trial.runner.admin
-    admin.call("POST", "activity", {"intensity": max(trial.plan.activity, 3)})
-    admin.call("POST", "clock", {"seconds": FUTURE_SECONDS + 60})
-    trial.sync()
-    tally = trial.compare(INCREMENTAL)
-    corrected = trial.now_ms()
-    for mapping, tenant, record_id in made:
-        trial.change(mapping, tenant, [record_id], setting({}), corrected)
-    trial.sync()
-    tally.add(trial.compare(INCREMENTAL))
-    for mapping, tenant, record_id in made:
-        truth = [r for r in visible_truth(trial.runner.sandbox, mapping, tenant)
-                 if key_of(r[mapping.primary_key]) == record_id]
-        tally.add(compare_stamps(trial.scratch.deployment, mapping, tenant, truth))
-    return tally
+    return made
 
 
 def backfill_overlap(trial: Trial) -> Tally:
@@ -363,6 +377,7 @@ def backfill_interval(mappings: list[ObjectMapping], at_ms: int) -> datetime:
 
 SCENARIOS: dict[str, Callable[[Trial], Tally]] = {
     "burst": burst, "late_edit": late_edit, "hostile": hostile, "malformed": malformed,
-    "future_record": future_record, "backfill_overlap": backfill_overlap,
+    "future_record": future_record, "future_correction": future_correction,
+    "backfill_overlap": backfill_overlap,
     "snapshot_overlap": snapshot_overlap,
 }

@@ -47,6 +47,7 @@ from xero_sync.dates import parse_xero_datetime
 from xero_sync.errors import ConfigurationError
 from xero_sync.extract import ExtractSpec, Page
 from xero_sync.mapping import ObjectMapping
+from xero_sync.memory import release_free_memory
 from xero_sync.progress import counted, subject
 from xero_sync.readahead import ReadAhead
 from xero_sync.transform import transform
@@ -336,6 +337,7 @@ def _load(warehouse: Warehouse, request: SyncRequest, records: list[dict[str, An
         del chunk
         counts.add(warehouse.load(batch, context, None if records else state))
         del batch
+        release_free_memory()
         if not records:
             return counts
 
