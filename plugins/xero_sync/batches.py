@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from xero_sync.errors import ConfigurationError, XeroSyncError
+from xero_sync.progress import failure
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +73,12 @@ class OrganisationsFailed(XeroSyncError):
     the failed ones."""
 
     retryable = True
+    fix = ("Nothing to do if the retry passes: it syncs only the organisations below. If it "
+           "fails too, do what each line says.")
 
-    def __init__(self, message: str, failed: Sequence[Organisation]) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, failed: Sequence[Organisation], *,
+                 fix: str | None = None) -> None:
+        super().__init__(message, fix=fix)
         self.failed = list(failed)
 
 
@@ -82,6 +86,7 @@ class OrganisationsNeedAction(OrganisationsFailed):
     """Every failure of the task is one retrying cannot fix (each message says what to do)."""
 
     retryable = False
+    fix = "A person must act first: do what each organisation's line below says."
 
 
 def _positive_int(variable: str, default: int, upper: int) -> int:
@@ -159,8 +164,7 @@ def run_batch(organisations: Sequence[Organisation], sync_one: Callable[[Organis
         try:
             result = sync_one(organisation)
         except Exception as error:
-            log.error("organisation %s failed: %s: %s", organisation.describe(),
-                      type(error).__name__, error)
+            log.error("%s", failure(organisation.describe(), error))
             return None, error
         log.info("organisation %s: done", organisation.describe())
         return result, None
@@ -182,12 +186,22 @@ def _failed(failures: list[tuple[Organisation, BaseException]], total: int) -> O
 
     fatal = tuple(not_retryable())
     need_action = all(type(error) in fatal for _, error in failures)
-    lines = "\n".join(f"- {o.describe()}: {type(error).__name__}: {error}"
-                      for o, error in failures)
+    fixes = {getattr(error, "fix", None) for _, error in failures}
+    shared = next(iter(fixes)) if len(fixes) == 1 else None  # one fix first, for them all
+    lines = "\n".join(_failure_line(o, error, with_fix=shared is None) for o, error in failures)
     then = ("retrying cannot fix these: each message says what to do" if need_action else
             "the task's retry syncs only these; the others are stored")
     kind = OrganisationsNeedAction if need_action else OrganisationsFailed
     error = kind(f"{len(failures)} of {total} organisation(s) failed to sync ({then}):\n"
-                 f"{lines}", [o for o, _ in failures])
+                 f"{lines}", [o for o, _ in failures], fix=shared)
     error.__cause__ = failures[0][1]
     return error
+
+
+def _failure_line(organisation: Organisation, error: BaseException, with_fix: bool) -> str:
+    """``- Name (id): Kind: what happened`` and, unless every failure shares one fix (then
+    the error gives it first, once), what to do about this one."""
+    detail = getattr(error, "detail", None) or str(error)
+    fix = getattr(error, "fix", None) if with_fix else None
+    return (f"- {organisation.describe()}: {type(error).__name__}: {detail}"
+            + (f" What to do: {fix}" if fix else ""))

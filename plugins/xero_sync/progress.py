@@ -13,25 +13,33 @@ use the same wording.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
-# Organisation names by tenant id, as this process's sync task learnt them from Xero's
-# /connections (``name_organisations``): every line about one names it beside its id.
-_NAMES: dict[str, str] = {}
+# The organisation a sync in this context is for, and its name (``organisation_named``).
+_NAMED: ContextVar[tuple[str, str] | None] = ContextVar("xero_sync_organisation", default=None)
 
 
-def name_organisations(names: Mapping[str, str]) -> None:
-    """Let every later line about these organisations (tenant id -> name) name them."""
-    _NAMES.update({tenant.lower(): name for tenant, name in names.items()
-                   if name and name != tenant})
+@contextmanager
+def organisation_named(tenant_id: str, name: str | None) -> Iterator[None]:
+    """Within the block, lines about this organisation give its name beside its id. A
+    context variable: each thread of a batch has its own, and the thread that reads pages
+    ahead runs in a copy of its sync's context (``readahead``)."""
+    token = _NAMED.set((tenant_id, name) if name and name != tenant_id else None)
+    try:
+        yield
+    finally:
+        _NAMED.reset(token)
 
 
 def subject(object_name: str, tenant_id: str) -> str:
-    """What a line is about: ``invoices for organisation <name> (<id>)``, or ``... <id>``
-    when the name is not known here."""
-    name = _NAMES.get(str(tenant_id).lower())
-    return f"{object_name} for organisation {f'{name} ({tenant_id})' if name else tenant_id}"
+    """What a line is about: ``invoices for Demo Company (UK) (<id>)``, or ``invoices for
+    organisation <id>`` where the name is not known."""
+    named = _NAMED.get()
+    if named is not None and named[0] == tenant_id:
+        return f"{object_name} for {named[1]} ({tenant_id})"
+    return f"{object_name} for organisation {tenant_id}"
 
 
 def counted(number: int, thing: str, things: str | None = None) -> str:

@@ -33,7 +33,7 @@ from xero_sync.client import CallCounter
 from xero_sync.errors import ConfigurationError
 from xero_sync.hooks.xero import XeroHook
 from xero_sync.mapping import ObjectMapping
-from xero_sync.progress import fix_first, name_organisations, subject
+from xero_sync.progress import fix_first, organisation_named, subject
 from xero_sync.sync import SyncRequest, run_sync
 from xero_sync.warehouse.base import SyncRun
 from xero_sync.warehouse.events import WebhookEventStore
@@ -100,7 +100,6 @@ def sync_organisations(mapping: ObjectMapping, organisations: list[dict[str, Any
     """Sync one object for a batch of organisations, ``XERO_SYNC_THREADS_PER_TASK`` at a
     time; a retry skips those whose sync in this run is recorded as a success."""
     chosen = [Organisation.from_xcom(value) for value in organisations]
-    name_organisations({o.tenant_id: o.name for o in chosen})
     hook = XeroHook()
     hook.settings, hook.warehouse  # noqa: B018 - read once here, shared by every thread
     connection = hook.get_connection(hook.warehouse_conn_id)  # once, not per organisation
@@ -117,7 +116,7 @@ def sync_organisations(mapping: ObjectMapping, organisations: list[dict[str, Any
         log.info("retry: %d of %d organisation(s) already synced in this run are not synced "
                  "again: %s", len(chosen) - len(todo), len(chosen),
                  ", ".join(o.describe() for o in chosen if o.tenant_id in done))
-    return run_batch(todo, lambda o: sync_tenant(
+    return run_batch(todo, lambda o: _sync_named(  # run_batch logs a failure, fix first
         mapping, o.tenant_id, context, hook=hook.fork(), tenant_name=o.name,
         warehouse_connection=connection), threads_per_task())
 
@@ -136,7 +135,17 @@ def sync_tenant(mapping: ObjectMapping, tenant_id: str, context: dict[str, Any],
     Within a batch the task passes its hook's twin, the organisation's name and the warehouse
     connection it read (and whose tables it made) once for all of them. A failure is logged
     with what to do first, on its own line (``progress.fix_first``)."""
-    with fix_first(log, subject(mapping.name, tenant_id)):
+    with organisation_named(tenant_id, tenant_name), \
+            fix_first(log, subject(mapping.name, tenant_id)):
+        return _sync_tenant(mapping, tenant_id, context, hook=hook, tenant_name=tenant_name,
+                            warehouse_connection=warehouse_connection)
+
+
+def _sync_named(mapping: ObjectMapping, tenant_id: str, context: dict[str, Any], *,
+                hook: XeroHook | None, tenant_name: str | None,
+                warehouse_connection: Any) -> dict[str, Any]:
+    """``_sync_tenant`` with the organisation's name in every line about it."""
+    with organisation_named(tenant_id, tenant_name):
         return _sync_tenant(mapping, tenant_id, context, hook=hook, tenant_name=tenant_name,
                             warehouse_connection=warehouse_connection)
 

@@ -204,7 +204,7 @@ def test_a_batch_syncs_named_organisations_and_its_retry_only_the_failed(
         sync_organisations(mapping, batch, context())
     assert f"{names[failing]} ({failing}): DayLimitReached" in str(caught.value)
     for tenant, name in names.items():  # the log names every organisation beside its id
-        assert f"currencies for organisation {name} ({tenant})" in caplog.text
+        assert f"currencies for {name} ({tenant})" in caplog.text
     first = sync_runs(connected)
     assert sorted(first) == sorted(
         (tenant, name, "failed" if tenant == failing else "success")
