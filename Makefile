@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)/tools
 
-.PHONY: venv test lint typecheck pytest demo demo-ui demo-webhook docs bench faults sandbox sandbox-throughput clean
+.PHONY: venv test lint typecheck pytest demo demo-ui demo-webhook docs bench faults mutations sandbox sandbox-throughput clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,8 +48,14 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py --output var/bench/bench.json
 
+# 100 fault-injection trials (SQLite and PostgreSQL), issue 10's failure classes among them.
 faults: $(STAMP)
 	$(BIN)/python tools/fault_injection.py --trials 100 --output var/faults/faults.json
+
+# Five deliberate bugs, each applied to a copy of plugins/xero_sync: the fault trials must
+# catch every one (and pass on the unmutated copy).
+mutations: $(STAMP)
+	$(BIN)/python tools/mutation_check.py --output var/faults/mutations.json
 
 sandbox: $(STAMP)
 	$(BIN)/python -m xero_sandbox --port 8765 --seed 42 --tenants 2 --scale 1000 --auto-consent

@@ -20,6 +20,11 @@ Sections (each also runs alone with ``--only NAME``):
 7. ``webhooks``: latency from a change in the sandbox to its row by the webhook path, with a
    real Airflow scheduler and triggerer, and API calls per changed record against an hourly
    incremental run (tools/bench_webhooks.py; several minutes, so ``--quick`` leaves it out).
+8. ``organisations``: one scheduled round of many sandbox organisations on a real
+   CeleryExecutor deployment (two workers), a task per organisation against batches: task
+   instances, wall and CPU seconds of the deployment per organisation-object sync, 429s, and
+   the projection to 200 organisations x 25 DAGs an hour (tools/bench_organisations.py;
+   minutes, so ``--quick`` leaves it out).
 
 Why one command: figures taken on different days, machines and loads cannot be compared; one
 run writes them together with the machine's load average, so a slow figure can be told apart
@@ -51,6 +56,7 @@ from typing import Any
 import bench_calls
 import bench_limits
 import bench_load
+import bench_organisations
 import bench_parse
 import bench_sync
 import bench_tokens
@@ -58,14 +64,16 @@ import bench_webhooks
 from bench_common import LIMITS_NOTE, ROOT, Sandboxes, load_average, postgres_available
 
 DEFAULT_OUTPUT = ROOT / "var" / "bench" / "bench.json"
-SECTIONS = ("calls", "sync", "load", "parse", "tokens", "limits", "webhooks")
-QUICK_SKIPS = ("webhooks",)  # minutes of a real scheduler: only when asked for by --only
+SECTIONS = ("calls", "sync", "load", "parse", "tokens", "limits", "webhooks", "organisations")
+# Minutes of a real scheduler: only when asked for by --only.
+QUICK_SKIPS = ("webhooks", "organisations")
 FULL = {"calls_scale": 10_000, "sync_sizes": "10000,100000", "transform_sizes": "10000",
         "latency_sizes": "10000", "sync_latency": 1.0,
         "load_invoices": 100_000, "load_small": 10_000, "load_baseline": 10_000,
         "load_page": 1_000, "load_engines": "sqlite,postgres", "parse_runs": 3,
         "parse_measures": "dagbag,import", "token_processes": 16, "token_seconds": 20.0,
-        "limits_scale": 10_000, "webhook_changes": 120, "webhook_seconds": 240.0}
+        "limits_scale": 10_000, "webhook_changes": 120, "webhook_seconds": 240.0,
+        "organisations": 40, "organisation_dags": 4}
 # Quick: every section's code runs, in under a minute on a busy 2-CPU machine. Most of the
 # time is interpreters starting (Airflow's SDK alone takes 2-3 s of CPU to import), so the
 # load section runs SQLite only (the sync section still loads PostgreSQL), the parse section
@@ -75,7 +83,8 @@ QUICK = {"calls_scale": 300, "sync_sizes": "300", "transform_sizes": "300",
          "load_invoices": 600, "load_small": 300, "load_baseline": 300, "load_page": 300,
          "load_engines": "sqlite", "parse_runs": 1, "parse_measures": "dagbag",
          "token_processes": 2, "token_seconds": 2.0, "limits_scale": 300,
-         "webhook_changes": 10, "webhook_seconds": 20.0}
+         "webhook_changes": 10, "webhook_seconds": 20.0, "organisations": 4,
+         "organisation_dags": 1}
 
 
 @dataclass
@@ -168,6 +177,11 @@ def run_webhooks(ctx: Context) -> dict[str, Any]:
     return bench_webhooks.run(ctx.args.webhook_changes, ctx.args.webhook_seconds)
 
 
+def run_organisations(ctx: Context) -> dict[str, Any]:
+    """Section 8: its own sandbox, Redis database and Airflow deployment, twice."""
+    return bench_organisations.run(ctx.args.organisations, ctx.args.organisation_dags, [1, 20])
+
+
 ALL = (
     Section("calls", "1. API calls per 1,000 records, per strategy, against the floor",
             run_calls, bench_calls.render, bench_calls.HOW_TO_READ),
@@ -186,6 +200,9 @@ ALL = (
             "limits vs the floor", run_limits, bench_limits.render, bench_limits.HOW_TO_READ),
     Section("webhooks", "7. Webhooks: change in Xero to row in the warehouse, real scheduler",
             run_webhooks, bench_webhooks.render, bench_webhooks.HOW_TO_READ),
+    Section("organisations", "8. Many organisations: a task per organisation vs batches, "
+            "real CeleryExecutor", run_organisations, bench_organisations.render,
+            bench_organisations.HOW_TO_READ),
 )
 
 

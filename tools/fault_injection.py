@@ -1,6 +1,9 @@
-"""Fault injection (issue 6): every object of two organisations synced from the sandbox while
-10-20% of the calls fail and the sync process is SIGKILLed at random moments; after every
-trial the warehouse must equal the sandbox's truth, with zero rows lost and zero duplicated.
+"""Fault injection (issues 6 and 10): every object of two organisations synced from the sandbox
+while 10-20% of the calls fail and the sync process is SIGKILLed at random moments; after
+every trial the warehouse must equal the sandbox's truth, with zero rows lost, duplicated,
+falsely deleted or stuck in quarantine. Every other trial is one of issue 10's failure
+classes (``faults_scenarios``): same-second bursts, late edits at the overlap's edge, hostile
+records, malformed answers, a future-dated record, and overlapping runs.
 
     PYTHONPATH=plugins:tools .venv/bin/python tools/fault_injection.py --trials 100 --seed 1
 
@@ -27,7 +30,7 @@ from pathlib import Path
 from typing import LiteralString
 
 from faults_compare import Deployment, Ledger
-from faults_plan import DATABASES, CampaignConfig, TrialPlan, plan_campaign
+from faults_plan import DATABASES, KINDS, CampaignConfig, TrialPlan, plan_campaign
 from faults_report import TRIAL_HEADER, Report, print_summary, trial_line
 from faults_trial import Runner, Scratch, scratch_name
 from xero_sandbox.server import Sandbox
@@ -72,6 +75,11 @@ def parse_args(argv: list[str] | None) -> CampaignConfig:
     parser.add_argument("--full-refresh-share", type=float, default=defaults.full_refresh_share)
     parser.add_argument("--day-limit-every", type=int, default=defaults.day_limit_every,
                         help="every Nth trial reaches the day limit mid-run (0: never)")
+    parser.add_argument("--kinds", type=_names, default=defaults.kinds,
+                        help="comma-separated trial kinds after each cycle's first load "
+                             f"(default: the mix); any of {', '.join(KINDS)}")
+    parser.add_argument("--objects", type=_names, default=defaults.objects,
+                        help="comma-separated mapping names to sync (default: every one)")
     parser.add_argument("--output", type=Path, default=defaults.output)
     parser.add_argument("--workdir", type=Path, default=None,
                         help="where warehouses and worker logs go (default: a fresh "
@@ -81,12 +89,20 @@ def parse_args(argv: list[str] | None) -> CampaignConfig:
         parser.error("--trials and --trials-per-cycle must be at least 1")
     if not 0 < args.min_rate <= args.max_rate < 1:
         parser.error("need 0 < --min-rate <= --max-rate < 1")
+    unknown = [kind for kind in args.kinds if kind not in KINDS]
+    if unknown:
+        parser.error(f"unknown kind {unknown[0]!r} in --kinds; use {', '.join(KINDS)}")
     return CampaignConfig(
         trials=args.trials, seed=args.seed, database=args.database,
         postgres_share=args.postgres_share, trials_per_cycle=args.trials_per_cycle,
         scale=args.scale, min_rate=args.min_rate, max_rate=args.max_rate,
         full_refresh_share=args.full_refresh_share, day_limit_every=args.day_limit_every,
-        output=args.output, workdir=args.workdir)
+        output=args.output, workdir=args.workdir, kinds=args.kinds, objects=args.objects)
+
+
+def _names(text: str) -> tuple[str, ...]:
+    """A comma-separated list."""
+    return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
 def run_campaign(config: CampaignConfig,

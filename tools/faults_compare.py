@@ -9,8 +9,12 @@ and its two lists of known exceptions, and counts:
   has not (per parent, so a surplus elsewhere cannot hide a loss);
 * duplicated: duplicate keys, child rows beyond what the parent has in the truth, and child
   rows whose parent Xero never had (orphans);
-* mismatched: kept rows whose money columns or ``is_deleted`` differ from the truth (per key,
-  stricter than the e2e test's sums);
+* mismatched: kept rows whose money columns differ from the truth, or that are marked deleted
+  while Xero has them deleted and they are not (per key, stricter than the e2e test's sums);
+* deleted: rows marked ``is_deleted`` that Xero has, live: falsely deleted;
+* stuck: records waiting in ``_quarantine`` that Xero now serves as good records (they should
+  have left quarantine), and hostile records the trial made that are not both waiting there
+  and kept in their last good version (``Expectation.held``);
 * extra: rows Xero never had, or rows Xero removed that a complete snapshot failed to mark
   deleted;
 * retired: rows Xero hard-deleted (Items, LinkedTransactions) that an incremental run cannot
@@ -25,6 +29,7 @@ from __future__ import annotations
 import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -44,6 +49,7 @@ from tests.e2e.support import (  # noqa: E402
 from tests.e2e.test_all_dags import BLIND_SPOT_SOURCES, HARD_DELETED  # noqa: E402
 
 from xero_sandbox.server import Sandbox  # noqa: E402
+from xero_sync.dates import parse_xero_datetime  # noqa: E402
 from xero_sync.mapping import ChildTable, ObjectMapping  # noqa: E402
 from xero_sync.transform import child_key  # noqa: E402
 
@@ -60,6 +66,8 @@ class Tally:
     duplicated: int = 0
     mismatched: int = 0
     extra: int = 0
+    deleted: int = 0  # falsely: live in Xero
+    stuck: int = 0  # in quarantine though Xero's record is good, or hostile and nowhere
     retired: int = 0
     problems: list[str] = field(default_factory=list)
 
@@ -73,14 +81,16 @@ class Tally:
 
     def add(self, other: Tally) -> None:
         """Accumulate another comparison."""
-        for name in ("compared", "lost", "duplicated", "mismatched", "extra", "retired"):
+        for name in ("compared", "lost", "duplicated", "mismatched", "extra", "deleted", "stuck",
+                     "retired"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.problems.extend(other.problems[:MAX_PROBLEMS - len(self.problems)])
 
     @property
     def clean(self) -> bool:
-        """Nothing lost, duplicated, wrong or unexplained."""
-        return not (self.lost or self.duplicated or self.mismatched or self.extra)
+        """Nothing lost, duplicated, wrong, falsely deleted, stuck or unexplained."""
+        return not (self.lost or self.duplicated or self.mismatched or self.extra
+                    or self.deleted or self.stuck)
 
 
 @dataclass
@@ -100,6 +110,9 @@ class Expectation:
 
     snapshot: bool  # every object was read in full: removed rows must be marked deleted
     blind_spots: bool  # blind-spot columns must match too (only after a full snapshot)
+    # (mapping, tenant, key) of the records the trial made hostile: they must wait in
+    # quarantine, their last good version kept (neither lost nor marked deleted)
+    held: frozenset[tuple[str, str, str]] = frozenset()
 
 
 def compare(sandbox: Sandbox, deployment: Deployment, mappings: list[ObjectMapping],
@@ -120,6 +133,12 @@ def compare_object(deployment: Deployment, mapping: ObjectMapping, tenant: str,
     """One object of one organisation: its table and every child table."""
     rows = read_rows(deployment, mapping.table, tenant)
     tally = compare_parents(mapping, truth, rows, seen, expect)
+    held = {key for name, owner, key in expect.held if (name, owner) == (mapping.name, tenant)}
+    waiting = [r for r in read_rows(deployment, "_quarantine", tenant)
+               if r["object"] == mapping.name]
+    tally.add(compare_quarantine(mapping, {key_of(r[mapping.key_column]) for r in rows},
+                                 {key_of(r[mapping.primary_key]) for r in truth}, waiting,
+                                 held))
     by_key = {key_of(r[mapping.primary_key]): r for r in truth}
     stored = {key_of(r[mapping.key_column]) for r in rows}
     for child, parent in iter_children(mapping):
@@ -172,8 +191,9 @@ def _judge_values(tally: Tally, mapping: ObjectMapping, record: Record, row: Rec
     expected_deleted = bool(mapping.deleted_field) and (
         lookup(record, mapping.deleted_field or "") in mapping.deleted_values)
     if bool(row["is_deleted"]) != expected_deleted:
-        tally.note("mismatched", 1, f"{mapping.name}: {key} is_deleted {row['is_deleted']}, "
-                                    f"expected {expected_deleted}")
+        kind = "deleted" if row["is_deleted"] else "mismatched"
+        tally.note(kind, 1, f"{mapping.name}: {key} is_deleted {row['is_deleted']}, "
+                            f"expected {expected_deleted}")
         return
     for column in mapping.columns:
         if column.type != "money":
@@ -185,6 +205,57 @@ def _judge_values(tally: Tally, mapping: ObjectMapping, record: Record, row: Rec
             tally.note("mismatched", 1, f"{mapping.name}: {key} {column.name} {got}, "
                                         f"expected {want}")
             return
+
+
+def compare_quarantine(mapping: ObjectMapping, stored: set[str], truth: set[str],
+                       waiting: list[Record], held: set[str]) -> Tally:
+    """Records waiting in quarantine: the hostile ones the trial made (``held``), each with
+    its last good version still stored; any other record Xero has waiting there is stuck (one
+    Xero no longer has may wait: no later version can replace it)."""
+    tally = Tally()
+    keys = Counter(key_of(r["record_key"]) for r in waiting)
+    stuck = sorted(k for k in keys if k not in held and k in truth)
+    tally.note("stuck", sum(keys[k] for k in stuck),
+               f"{mapping.name}: records {stuck[:3]} wait in quarantine though Xero's are good")
+    nowhere = sorted(k for k in held if k not in keys or k not in stored)
+    tally.note("stuck", len(nowhere), f"{mapping.name}: hostile records {nowhere[:3]} are not "
+                                      "both waiting in quarantine and kept in their last version")
+    return tally
+
+
+def compare_stamps(deployment: Deployment, mapping: ObjectMapping, tenant: str,
+                   records: list[Record]) -> Tally:
+    """The stored change time of each record against the truth's: a stored row later than
+    Xero's record is a version Xero no longer has, which refuses every later one (newer
+    wins): stuck."""
+    tally = Tally()
+    column = mapping.updated_column
+    if column is None or mapping.updated_field is None:
+        return tally
+    rows = {key_of(r[mapping.key_column]): r for r in read_rows(deployment, mapping.table,
+                                                                tenant)}
+    for record in records:
+        key = key_of(record[mapping.primary_key])
+        row = rows.get(key)
+        if row is None:
+            continue  # counted as lost by the comparison
+        stored = _naive_utc(row[column])
+        wanted = parse_xero_datetime(record[mapping.updated_field])
+        if stored is not None and wanted is not None and stored > _naive_utc(wanted):
+            tally.note("stuck", 1, f"{mapping.name}: {key} is stored as changed {stored} UTC, "
+                                   f"Xero's record at {_naive_utc(wanted)} UTC: the later "
+                                   "version refuses Xero's")
+    return tally
+
+
+def _naive_utc(value: Any) -> datetime | None:
+    """A stored or parsed time as naive UTC (SQLite stores text)."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment  # type: ignore[no-any-return]
 
 
 def compare_children(mapping: ObjectMapping, child: ChildTable, parent: ChildTable | None,

@@ -7,22 +7,45 @@ then be marked deleted) and some hit the day limit mid-run. Everything random ab
 (fault mix and rate, kill moment, page size, commit interval, task order, activity) comes from
 ``random.Random(f"{seed}-{trial}")``, so the same seed plans the same trials; only where a
 kill lands in wall-clock terms varies with the machine's speed.
+
+Every other trial after a cycle's first is one of the failure classes of issue 10
+(``ISSUE10_KINDS``, in turn; ``faults_scenarios`` says what each does): a same-second burst
+split by commits, a late edit at the edge of the overlap window, a hostile record
+quarantined then fixed, malformed answers, a future-dated record, and runs of the same
+object and organisation at once (a backfill beside a scheduled run, a full snapshot beside
+an incremental one). ``kinds`` narrows a run to some kinds (the mutation check does).
 """
 
 from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-DATABASES = ("sqlite", "postgres", "mixed")
+DATABASES = ("sqlite", "postgres", "mixed")  # a warehouse kind is a parameter: more may come
+BASE_KINDS = ("incremental", "full_refresh", "day_limit")
+ISSUE10_KINDS = ("burst", "late_edit", "hostile", "malformed", "future_record",
+                 "backfill_overlap", "snapshot_overlap")
+KINDS = BASE_KINDS + ISSUE10_KINDS
 # Shares of the injected faults; day-limit 429s only come from the dedicated trials.
 API_FAULTS = {"429_minute": 0.30, "500": 0.20, "503": 0.20, "drop": 0.22, "slow": 0.08}
 TOKEN_FAULTS = {"500": 0.35, "503": 0.35, "drop": 0.30}
+# Malformed trials: half the faults are answers a glitching Xero or proxy gives (the sandbox's
+# ``malformed`` kinds): bodies that are not the envelope, and servers ignoring paging.
+MALFORMED_FAULTS = ("empty", "truncated", "html_as_json", "maintenance", "xml", "list_body",
+                    "no_collection", "null_collection", "ignore_page", "ignore_offset")
+MALFORMED_MIX = {**{kind: share / 2 for kind, share in API_FAULTS.items()},
+                 **{kind: 0.5 / len(MALFORMED_FAULTS) for kind in MALFORMED_FAULTS}}
 PAGE_SIZES = (10, 25, 100, 1000)  # small pages: more pages, intermediate commits, more kills
 COMMIT_EVERY = (1, 2, 5)
+PRODUCTION_OVERLAP = 300.0  # seconds: sync.DEFAULT_OVERLAP
+# Burst trials: small pages committed one by one, so a same-second burst spans commits. The
+# overlap stays the production one: a watermark stores Xero's clock plus a skew no larger than
+# the overlap of the run that wrote it, so runs of one warehouse must share one overlap (a run
+# with none after one with five minutes would skip up to five minutes of changes).
+BURST_PAGE_SIZE, BURST_COMMIT_EVERY = 10, 1
 
 
 @dataclass(frozen=True)
@@ -43,6 +66,8 @@ class CampaignConfig:
     slow_delay: float = 0.3  # seconds a slow response takes
     output: Path = Path("var/faults/faults.json")
     workdir: Path | None = None  # default: a fresh directory under var/faults/work
+    kinds: tuple[str, ...] = ()  # only these kinds after each cycle's first load; () = the mix
+    objects: tuple[str, ...] = ()  # only these mappings; () = every mapping
 
 
 @dataclass(frozen=True)
@@ -62,6 +87,8 @@ class TrialPlan:
     new_run_id_on_rerun: bool  # a new DAG run (True) or a retry of the same run (False)
     order_seed: int  # shuffles the (object, organisation) tasks
     day_budget: int  # calls per organisation before the day limit (day_limit trials)
+    overlap_seconds: float = PRODUCTION_OVERLAP  # the sync's overlap
+    variant: int = 0  # which hostile record, which run a pair kills, and similar choices
 
 
 def plan_campaign(config: CampaignConfig) -> list[TrialPlan]:
@@ -74,7 +101,7 @@ def plan_trial(config: CampaignConfig, number: int) -> TrialPlan:
     draw = random.Random(f"{config.seed}-{number}")  # noqa: S311 - repeatable, not secret
     cycle = (number - 1) // config.trials_per_cycle
     fresh = (number - 1) % config.trials_per_cycle == 0
-    return TrialPlan(
+    plan = TrialPlan(
         number=number, cycle=cycle, database=cycle_database(config, cycle), fresh=fresh,
         kind=_kind(config, number, fresh, draw),
         fault_rate=round(draw.uniform(config.min_rate, config.max_rate), 3),
@@ -84,6 +111,11 @@ def plan_trial(config: CampaignConfig, number: int) -> TrialPlan:
         new_run_id_on_rerun=draw.random() < 0.5, order_seed=draw.randrange(2**31),
         day_budget=draw.randint(4, 20),
     )
+    variant = draw.randrange(2**16)
+    if plan.kind == "burst":
+        return replace(plan, page_size=BURST_PAGE_SIZE, commit_every=BURST_COMMIT_EVERY,
+                       variant=variant)
+    return replace(plan, variant=variant)
 
 
 def cycle_database(config: CampaignConfig, cycle: int) -> str:
@@ -95,20 +127,29 @@ def cycle_database(config: CampaignConfig, cycle: int) -> str:
 
 
 def _kind(config: CampaignConfig, number: int, fresh: bool, draw: random.Random) -> str:
+    if config.kinds:
+        if fresh:
+            return "incremental"  # the first load of a warehouse: everything is read
+        position = (number - 1) % config.trials_per_cycle - 1
+        return config.kinds[position % len(config.kinds)]
     if config.day_limit_every and number % config.day_limit_every == 0:
         return "day_limit"
+    if not fresh and number % 2 == 1:  # every other trial: the issue-10 kinds in turn
+        return ISSUE10_KINDS[(number // 2) % len(ISSUE10_KINDS)]
     if not fresh and draw.random() < config.full_refresh_share:
         return "full_refresh"
     return "incremental"
 
 
 def fault_rules(plan: TrialPlan, slow_delay: float) -> list[dict[str, Any]]:
-    """The sandbox's fault rules for a trial: ``fault_rate`` of the calls fail, in the mix.
+    """The sandbox's fault rules for a trial: ``fault_rate`` of the calls fail, in the mix
+    (in malformed trials, half of them with the answers of ``MALFORMED_FAULTS``).
 
     The sandbox tries its rules in order and the first that fires wins, so each rule's rate
     is conditional on the earlier ones not firing; this makes the shares exact.
     """
-    rules = _sequential(API_FAULTS, plan.fault_rate, "api")
+    shares = MALFORMED_MIX if plan.kind == "malformed" else API_FAULTS
+    rules = _sequential(shares, plan.fault_rate, "api")
     for rule in rules:
         if rule["kind"] == "slow":
             rule["delay"] = slow_delay

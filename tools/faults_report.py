@@ -1,8 +1,8 @@
 """The figures of a fault-injection run: per trial and in total, as a table and as JSON.
 
 The JSON is what a reviewer or CI keeps (default ``var/faults/faults.json``); the table is
-what a person reads at the end of a run. Both say the two numbers that matter, rows lost and
-rows duplicated, next to how hard the run tried to make them non-zero.
+what a person reads at the end of a run. Both say the numbers that matter, rows lost,
+duplicated, falsely deleted and stuck, next to how hard the run tried to make them non-zero.
 """
 
 from __future__ import annotations
@@ -60,6 +60,8 @@ class Report:
             "rows_duplicated": sum(t.tally.duplicated for t in trials),
             "rows_mismatched": sum(t.tally.mismatched for t in trials),
             "rows_extra": sum(t.tally.extra for t in trials),
+            "rows_falsely_deleted": sum(t.tally.deleted for t in trials),
+            "records_stuck": sum(t.tally.stuck for t in trials),
             "rows_retired": sum(t.tally.retired for t in trials),
             "failed_trials": [t.plan.number for t in trials if not t.ok],
             "wall_seconds": round(self.seconds, 1),
@@ -118,6 +120,9 @@ def print_summary(report: Report, out: TextIO) -> None:
         ("rows lost", str(s["rows_lost"])),
         ("rows duplicated", str(s["rows_duplicated"])),
         ("rows mismatched / extra", f"{s['rows_mismatched']} / {s['rows_extra']}"),
+        ("rows falsely deleted", str(s["rows_falsely_deleted"])),
+        ("records stuck", f"{s['records_stuck']} (in quarantine though Xero's record is good, "
+                          "or hostile and neither quarantined nor kept)"),
         ("rows Xero hard-deleted", f"{s['rows_retired']} row-checks (kept; marked deleted by "
                                    "the next full snapshot)"),
         ("wall time", f"{s['wall_seconds']} s"),

@@ -23,8 +23,9 @@ import multiprocessing
 import random
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.context import ForkServerContext
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -34,11 +35,13 @@ from cryptography.fernet import Fernet
 
 from faults_compare import Deployment, Expectation, Ledger, Tally, compare
 from faults_plan import CampaignConfig, TrialPlan, fault_rules
+from faults_scenarios import SCENARIOS, Trial
 from faults_worker import MAPPINGS, WorkerJob, WorkerResult, run_job
 from xero_sandbox.server import Sandbox
 from xero_sync.auth.crypto import TokenCipher
 from xero_sync.auth.oauth import OAuthClient
 from xero_sync.auth.token_store import token_store
+from xero_sync.mapping import ObjectMapping
 from xero_sync.scopes import EVERY_OBJECT
 from xero_sync.settings import XeroSettings
 from xero_sync.warehouse.base import DEFAULT_SCHEMA
@@ -139,6 +142,7 @@ class Runner:
         self.context = _worker_context()
         _quiet_about_killed_clients(sandbox)
         self.expected: dict[tuple[bool, str], float] = {}
+        self.mappings = chosen_mappings(config.objects)
         for name in ("logs", "results"):
             (workdir / name).mkdir(parents=True, exist_ok=True)
 
@@ -158,35 +162,59 @@ class Runner:
         if plan.activity:
             self.admin.call("POST", "activity", {"intensity": plan.activity})
         before = self.admin.call("GET", "stats")
-        self.admin.call("POST", "faults", {"rules": fault_rules(plan, self.config.slow_delay)})
         try:
-            if plan.kind == "day_limit":
-                self._day_limit(plan, scratch, record)
+            scenario = SCENARIOS.get(plan.kind)
+            if scenario is not None:
+                record.tally = scenario(Trial(self, plan, scratch, record, ledger))
             else:
-                self._kill_then_rerun(plan, scratch, record)
+                self._base_trial(plan, scratch, record, ledger)
         finally:
-            self.admin.call("DELETE", "faults")
+            self.faults_off()
         _count_stats(record, before, self.admin.call("GET", "stats"))
-        expect = Expectation(snapshot=plan.kind == "full_refresh",
-                             blind_spots=plan.fresh or plan.kind == "full_refresh")
-        record.tally = compare(self.sandbox, scratch.deployment, list(MAPPINGS.values()),
-                               ledger, expect)
         record.seconds = round(time.monotonic() - started, 2)
         return record
 
+    def _base_trial(self, plan: TrialPlan, scratch: Scratch, record: TrialResult,
+                    ledger: Ledger) -> None:
+        """Incremental, full-refresh and day-limit trials: faults on, the runs, faults off,
+        the comparison."""
+        self.faults_on(plan)
+        if plan.kind == "day_limit":
+            self._day_limit(plan, scratch, record)
+        else:
+            self.kill_then_rerun(plan, scratch, record,
+                                 full_refresh=plan.kind == "full_refresh")
+        self.faults_off()
+        expect = Expectation(snapshot=plan.kind == "full_refresh",
+                             blind_spots=plan.fresh or plan.kind == "full_refresh")
+        record.tally = self.compare(scratch, ledger, expect)
+
+    def faults_on(self, plan: TrialPlan) -> None:
+        """The trial's fault rules (``faults_plan.fault_rules``)."""
+        self.admin.call("POST", "faults", {"rules": fault_rules(plan, self.config.slow_delay)})
+
+    def faults_off(self) -> None:
+        """No more injected faults."""
+        self.admin.call("DELETE", "faults")
+
+    def compare(self, scratch: Scratch, ledger: Ledger, expect: Expectation) -> Tally:
+        """The warehouse against the truth, for the run's objects."""
+        return compare(self.sandbox, scratch.deployment, self.mappings, ledger, expect)
+
     # -- the runs of a trial ----------------------------------------------------------------
 
-    def _kill_then_rerun(self, plan: TrialPlan, scratch: Scratch, record: TrialResult) -> None:
+    def kill_then_rerun(self, plan: TrialPlan, scratch: Scratch, record: TrialResult,
+                        **job: Any) -> None:
         """SIGKILL a run after the drawn share of the expected run time (a run that finishes
         first has taught the expected time: the next one is killed); then rerun until a run
-        finishes."""
+        finishes. ``job`` changes the worker's job (``WorkerJob`` fields)."""
         for _ in range(KILL_ATTEMPTS):
             delay = plan.kill_fraction * self._expected_seconds(plan)
-            if self._run(plan, scratch, record, kill_after=delay).killed:
+            if self._run(plan, scratch, record, kill_after=delay, **job).killed:
                 record.kills += 1
                 break
             record.kill_missed += 1
-        self._rerun_until_done(plan, scratch, record)
+        self.rerun_until_done(plan, scratch, record, **job)
 
     def _day_limit(self, plan: TrialPlan, scratch: Scratch, record: TrialResult) -> None:
         """A fresh day with a budget of a few calls: the run stops mid-way; a day later, with
@@ -201,32 +229,48 @@ class Runner:
         record.day_limited_tasks = stopped.result.day_limited if stopped.result else 0
         if record.day_limited_tasks == 0:
             record.error = "the day limit was never reached: the budget is too large"
-        record.completed_next_run = self._rerun_until_done(plan, scratch, record)
+        record.completed_next_run = self.rerun_until_done(plan, scratch, record)
 
-    def _rerun_until_done(self, plan: TrialPlan, scratch: Scratch,
-                          record: TrialResult) -> bool:
-        """Run without a kill until every task succeeds; whether the first rerun did."""
+    def rerun_until_done(self, plan: TrialPlan, scratch: Scratch, record: TrialResult,
+                         **job: Any) -> bool:
+        """Run without a kill until every task has succeeded; after a run that finished with
+        failed tasks only those run again (as Airflow retries a failed task, not its DAG run);
+        whether the first rerun finished everything."""
+        tasks: tuple[tuple[str, str], ...] | None = None
         for attempt in range(MAX_RUNS):
-            outcome = self._run(plan, scratch, record)
+            outcome = self._run(plan, scratch, record, tasks=tasks, **job)
             record.reruns += 1
             if outcome.finished:
                 return attempt == 0
+            if outcome.result is not None and not outcome.killed:
+                tasks = tuple((f["mapping"], f["tenant"]) for f in outcome.result.failures)
         record.error = f"the sync did not finish in {MAX_RUNS} reruns; see {self.workdir}/logs"
         return False
 
     def _run(self, plan: TrialPlan, scratch: Scratch, record: TrialResult,
-             kill_after: float | None = None) -> RunOutcome:
+             kill_after: float | None = None, **changes: Any) -> RunOutcome:
         """One sync process; SIGKILLed after ``kill_after`` seconds if still running."""
         record.runs += 1
-        job = self._job(plan, scratch, record.runs)
+        job = self.job(plan, scratch, record.runs, **changes)
         started = time.monotonic()
+        process = self.start(job)
+        process.join(RUN_TIMEOUT if kill_after is None else kill_after)
+        return self.finish(plan, record, job, process, started, kill_after)
+
+    def start(self, job: WorkerJob) -> BaseProcess:
+        """A sync process for ``job``, started."""
         process = self.context.Process(target=run_job, args=(job,), daemon=True)
         process.start()
-        process.join(RUN_TIMEOUT if kill_after is None else kill_after)
+        return process
+
+    def finish(self, plan: TrialPlan, record: TrialResult, job: WorkerJob,
+               process: BaseProcess, started: float,
+               kill_after: float | None = None) -> RunOutcome:
+        """After its join: SIGKILL the process if still running; what it did."""
         killed = process.is_alive()
         if killed:
             process.kill()  # SIGKILL: no cleanup, no rollback, no goodbye
-            process.join()
+        process.join()
         outcome = RunOutcome(process.exitcode, killed and kill_after is not None,
                              WorkerResult.read(Path(job.result_path)),
                              time.monotonic() - started)
@@ -234,26 +278,43 @@ class Runner:
             record.error = f"run {record.runs} hung for {RUN_TIMEOUT:.0f} s and was killed"
         if outcome.result is not None:
             record.waited_seconds += outcome.result.waited_seconds
-        if outcome.finished:
+        if outcome.finished and len(job.tasks) == len(self.all_tasks()):
             self.expected[self._speed_key(plan)] = outcome.seconds
         return outcome
 
-    def _job(self, plan: TrialPlan, scratch: Scratch, run: int) -> WorkerJob:
-        tasks = [(name, tenant) for name in MAPPINGS for tenant in self.sandbox.state.tenant_names]
+    def all_tasks(self) -> list[tuple[str, str]]:
+        """Every (mapping, organisation) of the run's objects."""
+        return [(m.name, tenant) for m in self.mappings
+                for tenant in self.sandbox.state.tenant_names]
+
+    def job(self, plan: TrialPlan, scratch: Scratch, run: int, **changes: Any) -> WorkerJob:
+        """The worker's job for run ``run`` of a trial (every task in the trial's order unless
+        ``changes`` say otherwise)."""
+        tasks = self.all_tasks()
         random.Random(plan.order_seed).shuffle(tasks)  # noqa: S311 - an order, not a secret
         run_id = f"faults-{self.config.seed}-{plan.number:03d}"
         if plan.new_run_id_on_rerun and run > 1:
             run_id = f"{run_id}-{run}"
         stem = f"trial-{plan.number:03d}-run-{run}"
         settings = sandbox_settings(self.sandbox)
-        return WorkerJob(
+        job = WorkerJob(
             sandbox_url=self.sandbox.url, client_id=settings.client_id,
             client_secret=settings.client_secret, fernet_key=self.fernet_key,
             target=scratch.target, run_id=run_id, tasks=tuple(tasks),
             result_path=str(self.workdir / "results" / f"{stem}.json"),
             log_path=str(self.workdir / "logs" / f"{stem}.log"),
             full_refresh=plan.kind == "full_refresh", page_size=plan.page_size,
-            commit_every=plan.commit_every, clock_offset=self.admin.clock_offset())
+            commit_every=plan.commit_every, clock_offset=self.admin.clock_offset(),
+            overlap_seconds=plan.overlap_seconds)
+        if changes.get("tasks") is None:
+            changes.pop("tasks", None)
+        if "run_suffix" in changes:
+            changes["run_id"] = f"{job.run_id}-{changes.pop('run_suffix')}"
+        return replace(job, **changes)
+
+    def expected_seconds(self, plan: TrialPlan) -> float:
+        """How long a run of the trial's sort is expected to take."""
+        return self._expected_seconds(plan)
 
     def _expected_seconds(self, plan: TrialPlan) -> float:
         """The last finished run of the same sort; else of any sort; else a first guess."""
@@ -266,6 +327,17 @@ class Runner:
     def _speed_key(plan: TrialPlan) -> tuple[bool, str]:
         """Runs of a fresh warehouse and full refreshes take longer than incremental ones."""
         return plan.fresh, plan.kind
+
+
+def chosen_mappings(objects: tuple[str, ...]) -> list[ObjectMapping]:
+    """The mappings a run syncs: every one, or those named (unknown names refused)."""
+    if not objects:
+        return list(MAPPINGS.values())
+    unknown = [name for name in objects if name not in MAPPINGS]
+    if unknown:
+        raise SystemExit(f"unknown object {unknown[0]!r}: use mapping names such as "
+                         f"{', '.join(sorted(MAPPINGS)[:4])}")
+    return [MAPPINGS[name] for name in objects]
 
 
 def sandbox_settings(sandbox: Sandbox) -> XeroSettings:

@@ -9,6 +9,13 @@ warehouse; a task that fails does not stop the others (Airflow's tasks are indep
 Waits are recorded, not slept: the sandbox's injected faults say ``Retry-After: 1`` and the
 client's backoff would only cost wall time, so the suite can afford many trials.
 
+Each task's request is built by ``tasks.build_request`` from the context Airflow would hand it:
+a scheduled run, a manual full refresh, or a backfill with its data interval (so a backfill
+here reads from its interval's start exactly as a backfill task does). The run's clock is the
+sandbox's: Xero's clock and the worker's agree in production, and the sandbox's runs ahead
+once a trial has moved it (a day-limit trial moves it a day), so ``xero_sync.sync`` judges
+watermarks in the future by the sandbox's now, not by a clock a day behind Xero's.
+
 The outcome is written to ``result_path`` only when every task has been attempted; a killed
 run leaves no file, which is how the parent tells a kill from a finished run.
 """
@@ -21,16 +28,20 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 # Preloaded in the forkserver so that forking a worker costs milliseconds, not seconds:
 # pandas (transform), psycopg (PostgreSQL warehouses) and Airflow's secret masker (the token
 # manager registers every token with it on first use).
 import airflow.sdk.log  # noqa: F401
 import psycopg  # noqa: F401
+from airflow.sdk.api.datamodels._generated import DagRunType
 
+import xero_sync.sync
 from xero_sync.auth.crypto import TokenCipher
 from xero_sync.auth.oauth import TokenManager
 from xero_sync.auth.token_store import token_store
@@ -41,6 +52,7 @@ from xero_sync.mapping import ObjectMapping, load_mappings
 from xero_sync.scopes import EVERY_OBJECT
 from xero_sync.settings import XeroSettings
 from xero_sync.sync import SyncRequest, run_sync
+from xero_sync.tasks import build_request
 from xero_sync.warehouse.base import DEFAULT_SCHEMA
 from xero_sync.warehouse.dbapi import WarehouseTarget
 from xero_sync.warehouse.factory import warehouse_for
@@ -71,6 +83,10 @@ class WorkerJob:
     page_size: int = 1000
     commit_every: int = 5
     clock_offset: float = 0.0  # the sandbox clock's lead over real time (seconds)
+    backfill_start: datetime | None = None  # a backfill run of the interval starting here
+    backfill_end: datetime | None = None
+    overlap_seconds: float = 300.0  # the sync's overlap (production: five minutes)
+    lock_wait_seconds: float = 240.0  # how long a run waits for another of its object
 
 
 @dataclass
@@ -124,14 +140,14 @@ def sync_all(job: WorkerJob) -> WorkerResult:
     """``run_sync`` for every task of the job, each failure recorded and the next task run."""
     started = time.monotonic()
     result = WorkerResult()
+    _follow_sandbox_clock(job.clock_offset)
     client = _client(job)
     warehouse = warehouse_for(job.target, DEFAULT_SCHEMA)
     try:
         warehouse.ensure_tables(list(MAPPINGS.values()))
         source = _Source(client, job.page_size)
         for name, tenant in job.tasks:
-            request = SyncRequest(MAPPINGS[name], tenant, job.run_id,
-                                  full_refresh=job.full_refresh, commit_every=job.commit_every)
+            request = _request(job, MAPPINGS[name], tenant)
             try:
                 run_sync(source, warehouse, request, client.counter)
                 result.succeeded += 1
@@ -147,6 +163,38 @@ def sync_all(job: WorkerJob) -> WorkerResult:
     result.waited_seconds = round(counter.slept_seconds, 3)
     result.seconds = round(time.monotonic() - started, 3)
     return result
+
+
+def _request(job: WorkerJob, mapping: ObjectMapping, tenant: str) -> SyncRequest:
+    """The request the task would make, from the context Airflow would give it; with the
+    job's overlap, commit interval and lock wait."""
+    request = build_request(mapping, tenant, task_context(job))
+    return replace(request, overlap=timedelta(seconds=job.overlap_seconds),
+                   commit_every=job.commit_every,
+                   lock_wait=timedelta(seconds=job.lock_wait_seconds))
+
+
+def task_context(job: WorkerJob) -> dict[str, Any]:
+    """What Airflow hands a sync task: a backfill run with its data interval, a manual run
+    asking for a full refresh, or a scheduled run (no interval: no reconciliation falls due)."""
+    if job.backfill_start is not None:
+        end = job.backfill_end or job.backfill_start + timedelta(hours=1)
+        return {"params": {}, "dag_run": SimpleNamespace(run_id=job.run_id,
+                                                         run_type=DagRunType.BACKFILL),
+                "data_interval_start": job.backfill_start, "data_interval_end": end}
+    run_type = DagRunType.MANUAL if job.full_refresh else DagRunType.SCHEDULED
+    return {"params": {"full_refresh": job.full_refresh},
+            "dag_run": SimpleNamespace(run_id=job.run_id, run_type=run_type)}
+
+
+def _follow_sandbox_clock(offset: float) -> None:
+    """Make ``xero_sync.sync``'s now the sandbox's (see the module docstring); loudly, if the
+    module no longer reads its clock through ``_now``."""
+    if not callable(getattr(xero_sync.sync, "_now", None)):
+        raise RuntimeError("xero_sync.sync._now is gone: the fault suite's worker must run "
+                           "the sync on the sandbox's clock; update _follow_sandbox_clock")
+    xero_sync.sync._now = lambda: (  # type: ignore[attr-defined]
+        datetime.fromtimestamp(time.time() + offset, UTC).replace(tzinfo=None))
 
 
 def _client(job: WorkerJob) -> XeroClient:

@@ -45,14 +45,15 @@ import json
 import logging
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from xero_sync.client import API_BASES, ApiResponse, Limits, XeroClient
 from xero_sync.dates import parse_xero_datetime
 from xero_sync.errors import ConfigurationError, PagingStalled
-from xero_sync.mapping import JOURNAL_NUMBER, STRATEGIES, journal_number
+from xero_sync.progress import page_read, subject
+from xero_sync.strategies import JOURNAL_NUMBER, ExtractSpec, journal_number
 
 log = logging.getLogger(__name__)
 
@@ -61,38 +62,6 @@ JOURNALS_PER_CALL = 100
 IDS_PER_CALL = 50  # records asked for by id in one call (a webhook run)
 
 Watermark = datetime | int | None
-
-
-@dataclass(frozen=True)
-class ExtractSpec:
-    """What to read for one object; built from its mapping file."""
-
-    name: str  # mapping name, e.g. "invoices"
-    resource: str  # path segment, e.g. "Invoices"
-    collection: str  # JSON collection key, e.g. "Invoices"
-    strategy: str
-    api: str = "accounting"
-    updated_field: str | None = "UpdatedDateUTC"
-    paged: bool = False  # the endpoint accepts `page`
-    page_size_param: bool = False  # ... and `pageSize`
-    params: Mapping[str, str] = field(default_factory=dict)
-    id_field: str | None = None  # the record's Xero id (drops records keyset paging re-reads)
-    ids_filter: str | None = None  # the list filter taking ids (IDs); None: by ``where``
-
-    @property
-    def keyset(self) -> bool:
-        """Whether pages can be asked for by If-Modified-Since: paged incrementally, oldest
-        change first by an explicit order, and records carry their id."""
-        order = self.params.get("order", "").replace(" ", "").lower()
-        return (self.strategy == "paged" and self.paged and self.id_field is not None
-                and self.updated_field is not None
-                and order in ("updateddateutc", "updateddateutcasc"))
-
-    def __post_init__(self) -> None:
-        if self.strategy not in STRATEGIES:
-            raise ConfigurationError(
-                f"{self.name}: strategy {self.strategy!r} is not one of {', '.join(STRATEGIES)}"
-            )
 
 
 @dataclass(frozen=True)
@@ -124,9 +93,9 @@ def extract(client: XeroClient, spec: ExtractSpec, tenant_id: str,
         if spec.strategy == "client_filtered" and since is not None:
             pages = _filtered(pages, spec, since)
     for page in pages:
-        log.info("%s tenant %s page %d/%s: %d rows; limits left: minute %s, day %s",
-                 spec.name, tenant_id, page.number, page.count or "?", len(page.records),
-                 page.limits.minute_remaining, page.limits.day_remaining)
+        log.info("%s", page_read(spec.name, tenant_id, page.number, page.count,
+                                 len(page.records), page.limits.minute_remaining,
+                                 page.limits.day_remaining))
         yield page
         del page  # the caller's now (module docstring)
 
@@ -151,11 +120,11 @@ def extract_ids(client: XeroClient, spec: ExtractSpec, tenant_id: str,
         kept = [r for r in records if isinstance(r, dict)
                 and str(r.get(spec.id_field or "")).lower() in asked]
         if len(kept) < len(records):
-            log.warning("%s tenant %s: Xero answered %d record(s) not asked for by id; they "
-                        "were dropped", spec.name, tenant_id, len(records) - len(kept))
+            log.warning("%s: Xero answered %d record(s) not asked for by id; they "
+                        "were dropped", subject(spec.name, tenant_id), len(records) - len(kept))
         missing = len(asked) - len({str(r.get(spec.id_field or "")).lower() for r in kept})
-        log.info("%s tenant %s by id, call %d/%d: %d asked, %d returned%s", spec.name,
-                 tenant_id, number, len(chunks), len(chunk), len(kept),
+        log.info("%s: call %d of %d by id, %d asked for, %d returned%s",
+                 subject(spec.name, tenant_id), number, len(chunks), len(chunk), len(kept),
                  f" ({missing} not returned: deleted in Xero, or not listed)" if missing else "")
         yield Page(kept, number, len(chunks), response.limits, _max_updated(kept, spec, None),
                    response.server_time)

@@ -13,16 +13,13 @@ from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import yaml
 
 from xero_sync.errors import ConfigurationError
+from xero_sync.strategies import STRATEGIES, ExtractSpec
 
-if TYPE_CHECKING:
-    from xero_sync.extract import ExtractSpec
-
-STRATEGIES = ("paged", "modified_since", "full", "journals", "client_filtered")
 COLUMN_TYPES = ("guid", "string", "integer", "bigint", "money", "quantity", "rate", "boolean",
                 "date", "timestamp", "json")
 APIS = ("accounting", "payroll_au")
@@ -42,16 +39,6 @@ _COLUMN_FIELDS = {"source", "name", "type", "length"}
 MAX_DEPTH = 2  # child and grandchild: transform ties rows to their parent and grandparent
 RESERVED_COLUMNS = ("tenant_id", "is_deleted", "_raw_json", "_loaded_at", "_run_id",
                     "_position", "_parent_position")
-JOURNAL_NUMBER = "JournalNumber"  # the ``journals`` strategy reads on from the highest one
-
-
-def journal_number(record: Any) -> int | None:
-    """A record's JournalNumber when it is a JSON integer, else None. The one rule for both
-    the extraction (which reads on from the highest) and the transform (which quarantines a
-    journal without one), so a journal is never stored that the offset skipped, or the
-    reverse."""
-    value = record.get(JOURNAL_NUMBER) if isinstance(record, dict) else None
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 class MappingError(ConfigurationError):
@@ -157,8 +144,6 @@ class ObjectMapping:
 
     def extract_spec(self) -> ExtractSpec:
         """What the extractor needs from this mapping."""
-        from xero_sync.extract import ExtractSpec  # keeps DAG parsing free of requests
-
         return ExtractSpec(self.name, self.resource, self.collection, self.strategy, self.api,
                            self.updated_field, self.paging != "none",
                            self.paging == "page_size", dict(self.params), self.primary_key,

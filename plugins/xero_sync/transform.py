@@ -24,7 +24,8 @@ from typing import Any
 import pandas as pd
 
 from xero_sync.dates import parse_xero_datetime
-from xero_sync.mapping import JOURNAL_NUMBER, ChildTable, Column, ObjectMapping, journal_number
+from xero_sync.mapping import ChildTable, Column, ObjectMapping
+from xero_sync.strategies import JOURNAL_NUMBER, journal_number
 
 Record = dict[str, Any]
 _SCALES = {"money": (19, 4), "quantity": (19, 4), "rate": (28, 10)}

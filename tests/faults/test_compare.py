@@ -97,14 +97,41 @@ def test_a_row_xero_never_had_is_extra(synced: Synced, tmp_path: Path) -> None:
     assert (tally.lost, tally.duplicated, tally.extra, tally.mismatched) == (0, 0, 1, 0)
 
 
-def test_wrong_money_and_wrong_is_deleted_are_mismatched(synced: Synced, tmp_path: Path) -> None:
+def test_wrong_money_and_a_live_row_unmarked_are_mismatched_a_live_row_marked_is_deleted(
+        synced: Synced, tmp_path: Path) -> None:
     deployment = synced.copy(tmp_path)
     _execute(deployment, "UPDATE xero_invoices SET total = total + 1 WHERE rowid = (SELECT "
                          "MIN(rowid) FROM xero_invoices WHERE total IS NOT NULL)")
-    _execute(deployment, "UPDATE xero_payments SET is_deleted = 1 - is_deleted WHERE rowid = "
-                         "(SELECT MIN(rowid) FROM xero_payments)")
+    _execute(deployment, "UPDATE xero_invoices SET is_deleted = 0 WHERE rowid = (SELECT "
+                         "MIN(rowid) FROM xero_invoices WHERE is_deleted = 1)")
+    _execute(deployment, "UPDATE xero_payments SET is_deleted = 1 WHERE rowid = (SELECT "
+                         "MIN(rowid) FROM xero_payments WHERE is_deleted = 0)")
     tally = _compare(synced, deployment)
-    assert (tally.lost, tally.duplicated, tally.extra, tally.mismatched) == (0, 0, 0, 2)
+    assert (tally.lost, tally.duplicated, tally.extra, tally.mismatched, tally.deleted,
+            tally.stuck) == (0, 0, 0, 2, 1, 0)
+    assert not tally.clean
+
+
+def test_a_good_record_waiting_in_quarantine_is_stuck_a_held_one_is_not(
+        synced: Synced, tmp_path: Path) -> None:
+    """A record Xero serves as good must not wait in quarantine; a hostile one the trial made
+    must wait there, its last version kept; one Xero no longer has may wait."""
+    deployment = synced.copy(tmp_path)
+    invoice = _one(deployment, "SELECT * FROM xero_invoices LIMIT 1")
+    key, tenant = invoice["invoice_id"], invoice["tenant_id"]
+    held = frozenset({("invoices", tenant, key)})
+    assert _compare(synced, deployment, Expectation(True, True, held)).stuck == 1  # not there
+    _insert_copy(deployment, "xero__quarantine", {
+        "tenant_id": tenant, "object": "invoices", "record_key": key, "reason": "test",
+        "raw_json": "{}", "run_id": "test", "quarantined_at": "2026-01-01 00:00:00"})
+    _insert_copy(deployment, "xero__quarantine", {
+        "tenant_id": tenant, "object": "invoices", "record_key": "gone-from-xero",
+        "reason": "test", "raw_json": "{}", "run_id": "test",
+        "quarantined_at": "2026-01-01 00:00:00"})
+    assert _compare(synced, deployment, Expectation(True, True, held)).clean
+    stuck = _compare(synced, deployment)
+    assert (stuck.stuck, stuck.lost, stuck.deleted) == (1, 0, 0)
+    assert not stuck.clean
 
 
 def test_a_blind_spot_is_only_compared_after_a_snapshot(synced: Synced, tmp_path: Path) -> None:

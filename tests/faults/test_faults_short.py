@@ -1,16 +1,18 @@
 """The fault-injection suite's short version, run by ``make test`` (the full run is
 ``make faults``): a few trials of every object of two organisations synced while 10-20% of
 the calls fail and the sync process is SIGKILLed, on SQLite and on PostgreSQL; nothing may be
-lost or duplicated, and each trial must end with the warehouse equal to the truth."""
+lost or duplicated, and each trial must end with the warehouse equal to the truth. Then one
+trial of each of issue 10's kinds, on a few objects: nothing lost, falsely deleted or stuck."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from fault_injection import run_campaign
-from faults_plan import CampaignConfig, fault_rules, plan_campaign
+from faults_plan import ISSUE10_KINDS, CampaignConfig, fault_rules, plan_campaign
 from faults_report import Report, trial_line
 from tests.auth.conftest import postgres_available
 
@@ -72,3 +74,43 @@ def test_the_plan_is_repeatable_and_the_fault_rate_exact() -> None:
             survives *= 1.0 - rule["rate"]
         assert abs((1.0 - survives) - plan.fault_rate) < 1e-4
     assert sum(p.kind == "day_limit" for p in plans) == 1
+
+
+def test_the_default_mix_plans_every_issue_10_kind_on_both_databases() -> None:
+    plans = plan_campaign(CampaignConfig(trials=100, seed=1))
+    kinds = Counter(p.kind for p in plans)
+    assert set(ISSUE10_KINDS) <= set(kinds), kinds
+    assert min(kinds[k] for k in ISSUE10_KINDS) >= 5, kinds
+    assert {p.database for p in plans} == {"sqlite", "postgres"}
+    bursts = [p for p in plans if p.kind == "burst"]
+    assert all((p.page_size, p.commit_every) == (10, 1) for p in bursts)
+    assert {p.overlap_seconds for p in plans} == {300.0}  # one overlap per warehouse
+
+
+def test_issue_10_trials_on_sqlite_lose_delete_and_strand_nothing(tmp_path: Path) -> None:
+    """A same-second burst across commits, a late edit at the overlap's edge, hostile records
+    quarantined then fixed, and a future-dated record, each with faults and a kill."""
+    config = _config(tmp_path, trials=5, seed=3, database="sqlite", trials_per_cycle=5,
+                     scale=20, kinds=("burst", "late_edit", "hostile", "future_record"),
+                     objects=("invoices", "items"))
+    report = run_campaign(config)
+    _assert_nothing_lost_or_duplicated(report)
+    summary = report.summary()
+    assert summary["by_kind"] == {"first load": 1, "burst": 1, "late_edit": 1, "hostile": 1,
+                                  "future_record": 1}
+    assert summary["rows_falsely_deleted"] == summary["records_stuck"] == 0
+
+
+def test_issue_10_trials_on_postgres_lose_delete_and_strand_nothing(tmp_path: Path) -> None:
+    """Malformed answers, and runs of the same objects at once (a backfill beside a scheduled
+    run, a full snapshot beside an incremental one)."""
+    if not postgres_available():
+        pytest.skip("PostgreSQL at 127.0.0.1:5432 is unreachable (REQUIRE_POSTGRES=1 fails)")
+    config = _config(tmp_path, trials=4, seed=4, database="postgres", trials_per_cycle=4,
+                     scale=20, kinds=("malformed", "backfill_overlap", "snapshot_overlap"),
+                     objects=("invoices", "items", "journals"))
+    report = run_campaign(config)
+    _assert_nothing_lost_or_duplicated(report)
+    summary = report.summary()
+    assert summary["rows_falsely_deleted"] == summary["records_stuck"] == 0
+    assert any(t.plan.kind == "malformed" and t.faults for t in report.trials)

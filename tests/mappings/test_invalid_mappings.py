@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 import yaml
 
-from xero_sync.extract import STRATEGIES
 from xero_sync.mapping import (
     COLUMN_TYPES,
     RESERVED_COLUMNS,
@@ -18,6 +17,7 @@ from xero_sync.mapping import (
     load_mapping,
     load_mappings,
 )
+from xero_sync.strategies import STRATEGIES
 
 DELETE = object()  # an edit that removes the field
 Path_ = tuple[str | int, ...]

@@ -65,12 +65,22 @@ def run_workers(uri: str, schema: str, workers: int, calls: int) -> list[tuple[f
         [sys.executable, ledger_worker.__file__, uri, schema, str(calls), str(start_at)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         for _ in range(workers)]
+    finished = [_finish(worker) for worker in running]  # every pipe closed, whatever failed
     held: list[tuple[float, float]] = []
-    for worker in running:
-        out, err = worker.communicate(timeout=120)
-        assert worker.returncode == 0, err
+    for returncode, out, err in finished:
+        assert returncode == 0, err
         held += [tuple(pair) for pair in json.loads(out.splitlines()[-1])]  # type: ignore[misc]
     return sorted(held)
+
+
+def _finish(worker: subprocess.Popen[str]) -> tuple[int, str, str]:
+    """Wait for one worker (killing it after two minutes) and close its pipes."""
+    try:
+        out, err = worker.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        out, err = worker.communicate()
+    return worker.returncode, out, err
 
 
 def test_processes_share_one_organisations_budget(warehouse: tuple[str, str],

@@ -8,6 +8,7 @@ SQL Server connections start a transaction implicitly and are committed by the c
 from __future__ import annotations
 
 import sqlite3
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -75,12 +76,40 @@ def target_from_connection(conn: Any) -> WarehouseTarget:
                            conn.password)
 
 
+SQLITE_BUSY_SECONDS = 60.0
+
+
+def _use_write_ahead_log(connection: sqlite3.Connection, deadline_seconds: float) -> None:
+    """Switch the file to WAL, retrying "database is locked" until the busy deadline.
+
+    SQLite answers ``PRAGMA journal_mode`` with SQLITE_BUSY *without* calling the busy handler
+    while another process opens or closes the same file in WAL mode (recovery, the last
+    connection's checkpoint), so the connection's timeout alone does not cover it: several
+    processes sharing one file (the rate-limit ledger, overlapping runs) failed on connect.
+    """
+    give_up_at = time.monotonic() + deadline_seconds
+    pause = 0.01
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= give_up_at:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
+
+
 def connect(target: WarehouseTarget) -> Any:
     """A new DB-API connection; the caller closes it."""
     if target.dialect == "sqlite":
-        connection = sqlite3.connect(target.database, timeout=60, isolation_level=None,
-                                     check_same_thread=False)
-        connection.execute("PRAGMA journal_mode=WAL")
+        connection = sqlite3.connect(target.database, timeout=SQLITE_BUSY_SECONDS,
+                                     isolation_level=None, check_same_thread=False)
+        try:
+            _use_write_ahead_log(connection, SQLITE_BUSY_SECONDS)
+        except BaseException:
+            connection.close()
+            raise
         return connection
     if target.dialect == "postgres":
         import psycopg

@@ -55,6 +55,7 @@ from typing import Any, ClassVar
 
 from xero_sync.errors import ConfigurationError
 from xero_sync.mapping import ObjectMapping
+from xero_sync.progress import counted, subject
 from xero_sync.transform import Batch, Quarantined, transform
 from xero_sync.warehouse.base import (
     DEFAULT_SCHEMA,
@@ -91,6 +92,7 @@ from xero_sync.warehouse.statements import (
     raw_page_sql,
     reset_state_sql,
     select_state_sql,
+    succeeded_tenants_sql,
     tenants_sql,
 )
 from xero_sync.warehouse.tables import (
@@ -273,7 +275,7 @@ class SqlWarehouse(Warehouse):
             if state is not None:
                 self._save_state(cursor, state, run)
             mark_processed(self, cursor, batch.tenant_id, events_done, run.run_id, run.loaded_at)
-        log.info("%s tenant %s: %s", batch.mapping.name, batch.tenant_id, counts)
+        log.info("%s: %s; committed", subject(batch.mapping.name, batch.tenant_id), counts)
         self._after_commit(staged)
         return counts
 
@@ -298,8 +300,8 @@ class SqlWarehouse(Warehouse):
             cursor.execute(clear_seen_sql(self.sql, self.schema), (mapping.name, tenant_id))
             if state is not None:
                 self._save_state(cursor, state, run)
-        log.info("%s tenant %s: %d rows missing from the snapshot marked deleted",
-                 mapping.name, tenant_id, marked)
+        log.info("%s: %s missing from the snapshot marked deleted", subject(mapping.name,
+                 tenant_id), counted(marked, "row"))
         return marked
 
     def retry_quarantined(self, mapping: ObjectMapping, tenant_id: str,
@@ -325,9 +327,9 @@ class SqlWarehouse(Warehouse):
                 try:
                     records.append(json.loads(raw))
                 except ValueError as error:  # stays waiting: a person must look at it
-                    log.warning("%s tenant %s: quarantined record %s has unreadable raw JSON "
-                                "(%s); it stays in quarantine", mapping.name, tenant_id, key,
-                                error)
+                    log.warning("%s: quarantined record %s has unreadable raw JSON "
+                                "(%s); it stays in quarantine", subject(mapping.name, tenant_id),
+                                key, error)
                     continue
                 keys.append(str(key))
             total.add(self._load(transform(mapping, tenant_id, records), run, None, keys))
@@ -368,10 +370,20 @@ class SqlWarehouse(Warehouse):
                   self.bind_timestamp(run.started_at), self.bind_timestamp(run.finished_at),
                   run.status, run.calls, run.pages, counts.inserted, counts.updated,
                   counts.unchanged, counts.deleted, counts.child_rows, counts.quarantined,
-                  run.error, run.quarantine_waiting)
+                  run.error, run.quarantine_waiting, run.tenant_name)
         table = self.table(SYNC_RUNS.name)
         with self._transaction("record the run", table) as cursor:
             cursor.execute(self.insert_sql(SYNC_RUNS), values)
+
+    def succeeded_tenants(self, run_id: str, object_name: str) -> set[str]:
+        """``SELECT DISTINCT tenant_id`` of the run's successful ``_sync_runs`` rows of the
+        object (``Warehouse.succeeded_tenants``)."""
+        table = self.table(SYNC_RUNS.name)
+        with self._transaction("read the run's successful syncs", table) as cursor:
+            cursor.execute(succeeded_tenants_sql(self.sql, self.schema),
+                           (run_id, object_name, "success"))
+            rows = cursor.fetchall()
+        return {str(row[0]).lower() for row in rows}
 
     def settle_webhook_events(self, tenant_id: str, category: str, received_before: datetime,
                               run_id: str) -> int:
@@ -632,7 +644,7 @@ class SqlWarehouse(Warehouse):
                                         run)
                 self._discard_stage(cursor)
                 refilled += len(records)
-            log.info("%s tenant %s: %d stored records refilled", mapping.name, tenant_id,
+            log.info("%s: %d stored records refilled", subject(mapping.name, tenant_id),
                      refilled)
             total += refilled
         return total
