@@ -71,8 +71,12 @@ def test_a_sync_reads_as_sentences(hook: XeroHook, two_orgs: Sandbox,
     stored = re.escape(f"{total:,} records stored ({total:,} new, 0 changed), 0 already up to "
                        f"date, {result['deleted']:,} marked deleted, 0 quarantined, ")
     children = rf"{NUMBER} child rows written"
-    assert [line for line in lines if re.fullmatch(f"{who}: {stored}{children}; committed",
-                                                   line)]
+    commits = [re.fullmatch(
+        rf"{who}: (?P<stored>{NUMBER}) records stored \((?P=stored) new, 0 changed\), 0 already "
+        rf"up to date, {NUMBER} marked deleted, 0 quarantined, {children}; committed", line)
+        for line in lines if line.endswith("; committed")]
+    assert commits and all(commits), lines  # a commit every 500 records, each in words
+    assert sum(int(c["stored"].replace(",", "")) for c in commits if c) == total
     (done,) = [line for line in lines if re.match(f"{who}: done", line)]
     assert re.fullmatch(rf"{who}: done in \d+\.\d s, {len(pages)} pages read with "
                         rf"{result['calls']} calls to Xero; {stored}{children}; 0 waiting in "
