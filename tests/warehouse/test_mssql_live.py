@@ -187,21 +187,38 @@ test_a_warehouse_that_drops_mid_run_raises_the_runs_own_error = (
 
 class CommitGate:
     """A pymssql connection whose next COMMIT, once ``armed``, waits for ``release``: the load
-    has run every statement and holds its locks."""
+    has run every statement and holds its locks. Its commits and its staging statements are
+    written to ``events`` in the order they happen."""
 
-    def __init__(self, connection: Any) -> None:
-        self.connection = connection
+    def __init__(self, connection: Any, name: str, events: list[str]) -> None:
+        self.connection, self.name, self.events = connection, name, events
         self.armed = False
-        self.reached, self.release = threading.Event(), threading.Event()
+        self.reached, self.release, self.staging = (threading.Event(), threading.Event(),
+                                                    threading.Event())
 
     def cursor(self) -> Any:
-        return self.connection.cursor()
+        gate, cursor = self, self.connection.cursor()
+
+        class Probe:
+            def execute(self, sql: str, params: Any = None) -> None:
+                if "INTO #stage" in sql:
+                    gate.events.append(f"{gate.name} stages")
+                    gate.staging.set()
+                cursor.execute(sql, params)
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(cursor, name)
+
+        return Probe()
 
     def commit(self) -> None:
         if self.armed:
             self.armed = False
             self.reached.set()
-            assert self.release.wait(60), "the test never released the first load"
+            assert self.release.wait(120), "the test never released the first load"
+        # Written as the COMMIT is sent: once the server has it, the other load may run on
+        # before this thread writes anything more.
+        self.events.append(f"{self.name} commits")
         self.connection.commit()
 
     def rollback(self) -> None:
@@ -235,10 +252,12 @@ def test_two_loads_of_overlapping_keys_at_once_take_turns_and_the_newer_wins(
     setup = scratch.open()
     setup.ensure_tables([invoices_mapping])
     setup.load(transform(invoices_mapping, TENANT, stored), run("run-0"), None)
-    gated = CommitGate(connect(scratch.target))
+    events: list[str] = []
+    gated = CommitGate(connect(scratch.target), "first", events)
     first = MssqlWarehouse(gated, scratch.schema)
-    scratch.opened.append(first)
-    second = scratch.open()
+    probed = CommitGate(connect(scratch.target), "second", events)
+    second = MssqlWarehouse(probed, scratch.schema)
+    scratch.opened += [first, second]
     first_batch, second_batch = (newer, older) if newer_first else (older, newer)
     outcome: dict[str, Any] = {}
 
@@ -248,13 +267,14 @@ def test_two_loads_of_overlapping_keys_at_once_take_turns_and_the_newer_wins(
     assert gated.reached.wait(60), outcome
     threads.append(_load_in_thread(second, transform(invoices_mapping, TENANT, second_batch),
                                    "run-second", outcome))
-    threads[1].join(2.0)
-    waited = threads[1].is_alive()  # on the load lock, until the first load commits
+    # Without the load lock the second load stages (and decides) while the first holds its
+    # transaction open; with it, it waits at sp_getapplock until the first commits.
+    probed.staging.wait(15)
     gated.release.set()
     for thread in threads:
         thread.join(120)
 
-    assert waited, outcome
+    assert events.index("first commits") < events.index("second stages"), events
     assert all(isinstance(counts, LoadCounts) for counts in outcome.values()), outcome
     assert warehouse_data(setup, invoices_mapping, TENANT) == expected_rows(
         invoices_mapping, TENANT, newer)
