@@ -28,8 +28,10 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
+# make demo WAREHOUSE=mssql: into the database xero_demo on XERO_SYNC_TEST_MSSQL's SQL Server
+# (Babelfish: export "$$(../shared/babelfish/babelfish-start)" first).
 demo: $(STAMP)
-	$(BIN)/python tools/demo.py
+	$(BIN)/python tools/demo.py $(if $(WAREHOUSE),--warehouse $(WAREHOUSE))
 
 demo-ui: $(STAMP)
 	$(BIN)/python tools/demo.py --ui
@@ -49,8 +51,14 @@ bench: $(STAMP)
 	$(BIN)/python tools/bench.py --output var/bench/bench.json
 
 # 100 fault-injection trials (SQLite and PostgreSQL), issue 10's failure classes among them.
+# With XERO_SYNC_TEST_MSSQL set (Babelfish: ../shared/babelfish/babelfish-start prints it), SQL
+# Server trials follow, on scratch databases of that server.
 faults: $(STAMP)
 	$(BIN)/python tools/fault_injection.py --trials 100 --output var/faults/faults.json
+	@if [ -n "$$XERO_SYNC_TEST_MSSQL" ]; then \
+		$(BIN)/python tools/fault_injection.py --database mssql --trials 60 \
+			--output var/faults/faults-mssql.json; \
+	else echo "make faults: XERO_SYNC_TEST_MSSQL is unset, no SQL Server trials"; fi
 
 # Five deliberate bugs, each applied to a copy of plugins/xero_sync: the fault trials must
 # catch every one (and pass on the unmutated copy).

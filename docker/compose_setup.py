@@ -37,7 +37,8 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-POOL_DESCRIPTION = "Xero allows 5 calls in flight per organisation (xero-sync)"
+POOL_DESCRIPTION = ("Xero sync tasks at once, over every organisation (xero-sync); Xero's "
+                    "own limits are kept by the rate limiter")
 SANDBOX_URL = "http://xero-sandbox:8765"
 SANDBOX_CLIENT_ID = "sandbox-client-id"  # the sandbox's documented test app (tools/xero_sandbox)
 SANDBOX_CLIENT_SECRET = "sandbox-client-secret"  # noqa: S105 - a documented test credential
@@ -86,6 +87,7 @@ class Settings:
     xero_auth_mode: str
     xero_scopes: str
     xero_tenant_ids: str
+    pool_slots: str = ""  # XERO_API_POOL_SLOTS; empty = the project's default
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -111,6 +113,7 @@ class Settings:
             xero_auth_mode=get("XERO_AUTH_MODE", "authorization_code"),
             xero_scopes=get("XERO_SCOPES"),
             xero_tenant_ids=get("XERO_TENANT_IDS"),
+            pool_slots=get("XERO_API_POOL_SLOTS"),
         )
 
     @property
@@ -125,6 +128,10 @@ def problems(settings: Settings) -> list[str]:
     found += fernet_problems("AIRFLOW_FERNET_KEY", settings.fernet_key, required=True)
     found += fernet_problems("XERO_SYNC_FERNET_KEY", settings.xero_sync_fernet_key,
                              required=False)
+    if settings.pool_slots and not (settings.pool_slots.isdigit()
+                                    and 1 <= int(settings.pool_slots) <= 1000):
+        found.append(f"XERO_API_POOL_SLOTS is {settings.pool_slots!r}; expected a whole number "
+                     "from 1 to 1000: the sync tasks that run at once (README: Scale out)")
     if len(settings.jwt_secret) < 16:
         found.append("AIRFLOW_JWT_SECRET must be at least 16 characters, the same for every "
                      "Airflow service; generate one with: openssl rand -hex 32")
@@ -374,7 +381,8 @@ def airflow_init(settings: Settings, run: Runner = run_command,
             "start the celery profile too (COMPOSE_PROFILES=celery in .env, or docker compose "
             "--profile celery up -d), or set AIRFLOW_EXECUTOR=LocalExecutor")
     run(["airflow", "db", "migrate"])
-    run(["airflow", "pools", "set", POOL, str(POOL_SLOTS), POOL_DESCRIPTION])
+    slots = int(settings.pool_slots or POOL_SLOTS)
+    run(["airflow", "pools", "set", POOL, str(slots), POOL_DESCRIPTION])
     connections: dict[str, dict[str, Any]] = {"xero_warehouse": warehouse_connection(settings)}
     if settings.has_xero_app:
         connections["xero_default"] = xero_connection(settings)
@@ -387,7 +395,7 @@ def airflow_init(settings: Settings, run: Runner = run_command,
     run(["airflow", "users", "create", "--username", settings.admin_user, "--password",
          settings.admin_password, "--firstname", "Airflow", "--lastname", "Admin", "--role",
          "Admin", "--email", settings.admin_email])
-    print(f"Airflow is set up: pool {POOL} ({POOL_SLOTS} slots), connections "
+    print(f"Airflow is set up: pool {POOL} ({slots} slots), connections "
           f"{', '.join(sorted(connections))}, admin user {settings.admin_user}.")
 
 

@@ -9,7 +9,8 @@ Sections (each also runs alone with ``--only NAME``):
    (tools/bench_calls.py);
 2. ``sync``: end-to-end sync of 10,000 and 100,000 sandbox invoices into SQLite and PostgreSQL
    beside fetch-only (and fetch+transform at 10,000): rows/s, wall and CPU time, peak RSS
-   (tools/bench_sync.py);
+   over set-up against 40 MB; at 10,000 again with every call delayed ``--sync-latency`` s,
+   reading one page ahead and in step (tools/bench_sync.py);
 3. ``load``: the warehouse load alone, ours against a naive baseline (tools/bench_load.py);
 4. ``parse``: DAG parse time, target under one second (tools/bench_parse.py);
 5. ``tokens``: token refreshes with 16 processes sharing one store (tools/bench_tokens.py);
@@ -19,6 +20,13 @@ Sections (each also runs alone with ``--only NAME``):
 7. ``webhooks``: latency from a change in the sandbox to its row by the webhook path, with a
    real Airflow scheduler and triggerer, and API calls per changed record against an hourly
    incremental run (tools/bench_webhooks.py; several minutes, so ``--quick`` leaves it out).
+8. ``organisations``: one scheduled round of many sandbox organisations on a real
+   CeleryExecutor deployment (two workers), a task per organisation against batches: task
+   instances, wall and CPU seconds of the deployment per organisation-object sync, 429s, and
+   the projection to 200 organisations x 25 DAGs an hour (tools/bench_organisations.py;
+   minutes, so ``--quick`` leaves it out).
+9. ``reports``: time of each report of the reporting layer for one organisation of 100,000
+   invoices on SQLite and PostgreSQL, goal under 2 s each (tools/bench_reports.py).
 
 Why one command: figures taken on different days, machines and loads cannot be compared; one
 run writes them together with the machine's load average, so a slow figure can be told apart
@@ -50,29 +58,38 @@ from typing import Any
 import bench_calls
 import bench_limits
 import bench_load
+import bench_organisations
 import bench_parse
+import bench_reports
 import bench_sync
 import bench_tokens
 import bench_webhooks
 from bench_common import LIMITS_NOTE, ROOT, Sandboxes, load_average, postgres_available
 
 DEFAULT_OUTPUT = ROOT / "var" / "bench" / "bench.json"
-SECTIONS = ("calls", "sync", "load", "parse", "tokens", "limits", "webhooks")
-QUICK_SKIPS = ("webhooks",)  # minutes of a real scheduler: only when asked for by --only
+SECTIONS = ("calls", "sync", "load", "parse", "tokens", "limits", "webhooks", "organisations",
+            "reports")
+# Minutes of a real scheduler: only when asked for by --only.
+QUICK_SKIPS = ("webhooks", "organisations")
 FULL = {"calls_scale": 10_000, "sync_sizes": "10000,100000", "transform_sizes": "10000",
+        "latency_sizes": "10000", "sync_latency": 1.0,
         "load_invoices": 100_000, "load_small": 10_000, "load_baseline": 10_000,
-        "load_page": 1_000, "load_engines": "sqlite,postgres", "parse_runs": 3,
+        "load_page": 1_000, "load_engines": "sqlite,postgres,mssql", "parse_runs": 3,
         "parse_measures": "dagbag,import", "token_processes": 16, "token_seconds": 20.0,
-        "limits_scale": 10_000, "webhook_changes": 120, "webhook_seconds": 240.0}
+        "limits_scale": 10_000, "webhook_changes": 120, "webhook_seconds": 240.0,
+        "organisations": 40, "organisation_dags": 4,
+        "reports_invoices": 100_000, "reports_engines": "sqlite,postgres"}
 # Quick: every section's code runs, in under a minute on a busy 2-CPU machine. Most of the
 # time is interpreters starting (Airflow's SDK alone takes 2-3 s of CPU to import), so the
 # load section runs SQLite only (the sync section still loads PostgreSQL), the parse section
 # times the DagBag alone, and two token workers stand in for sixteen.
 QUICK = {"calls_scale": 300, "sync_sizes": "300", "transform_sizes": "300",
+         "latency_sizes": "300", "sync_latency": 0.2,
          "load_invoices": 600, "load_small": 300, "load_baseline": 300, "load_page": 300,
          "load_engines": "sqlite", "parse_runs": 1, "parse_measures": "dagbag",
          "token_processes": 2, "token_seconds": 2.0, "limits_scale": 300,
-         "webhook_changes": 10, "webhook_seconds": 20.0}
+         "webhook_changes": 10, "webhook_seconds": 20.0, "organisations": 4,
+         "organisation_dags": 1, "reports_invoices": 300, "reports_engines": "sqlite"}
 
 
 @dataclass
@@ -85,8 +102,10 @@ class Context:
 
     @property
     def engines(self) -> list[str]:
-        """The warehouses to measure: SQLite, and PostgreSQL when it answers."""
-        return ["sqlite"] if self.postgres_missing else ["sqlite", "postgres"]
+        """The warehouses to measure: SQLite, PostgreSQL when it answers, and SQL Server when
+        XERO_SYNC_TEST_MSSQL names one (Babelfish here: its figures are Babelfish's)."""
+        found = ["sqlite"] if self.postgres_missing else ["sqlite", "postgres"]
+        return found + (["mssql"] if os.environ.get("XERO_SYNC_TEST_MSSQL") else [])
 
 
 @dataclass(frozen=True)
@@ -116,7 +135,9 @@ def run_sync(ctx: Context) -> dict[str, Any]:
     modes = [m for m in bench_sync.MODES if m != "postgres" or not ctx.postgres_missing]
     try:
         transform = [int(size) for size in ctx.args.transform_sizes.split(",") if size]
-        report = bench_sync.run(ctx.sandboxes, sync_sizes(ctx.args), modes, transform)
+        latency = [int(size) for size in ctx.args.latency_sizes.split(",") if size]
+        report = bench_sync.run(ctx.sandboxes, sync_sizes(ctx.args), modes, transform,
+                                latency_sizes=latency, latency=ctx.args.sync_latency)
     finally:
         ctx.sandboxes.close_all()  # 1.5 GB at 100,000 invoices: gone before the next section
     report["rate_limits"] = LIMITS_NOTE
@@ -163,6 +184,17 @@ def run_webhooks(ctx: Context) -> dict[str, Any]:
     return bench_webhooks.run(ctx.args.webhook_changes, ctx.args.webhook_seconds)
 
 
+def run_organisations(ctx: Context) -> dict[str, Any]:
+    """Section 8: its own sandbox, Redis database and Airflow deployment, twice."""
+    return bench_organisations.run(ctx.args.organisations, ctx.args.organisation_dags, [1, 20])
+
+
+def run_reports(ctx: Context) -> dict[str, Any]:
+    """Section 9: one generated organisation, loaded into each engine, each report timed."""
+    wanted = ctx.args.reports_engines.split(",")
+    return bench_reports.run(ctx.args.reports_invoices, [e for e in ctx.engines if e in wanted])
+
+
 ALL = (
     Section("calls", "1. API calls per 1,000 records, per strategy, against the floor",
             run_calls, bench_calls.render, bench_calls.HOW_TO_READ),
@@ -181,6 +213,11 @@ ALL = (
             "limits vs the floor", run_limits, bench_limits.render, bench_limits.HOW_TO_READ),
     Section("webhooks", "7. Webhooks: change in Xero to row in the warehouse, real scheduler",
             run_webhooks, bench_webhooks.render, bench_webhooks.HOW_TO_READ),
+    Section("organisations", "8. Many organisations: a task per organisation vs batches, "
+            "real CeleryExecutor", run_organisations, bench_organisations.render,
+            bench_organisations.HOW_TO_READ),
+    Section("reports", "9. Reporting layer: each report for one large organisation "
+            "(goal: under 2 s)", run_reports, bench_reports.render, bench_reports.HOW_TO_READ),
 )
 
 

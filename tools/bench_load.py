@@ -3,7 +3,10 @@
     PYTHONPATH=plugins:tools .venv/bin/python tools/bench_load.py --output bench_load.json
 
 What is measured. Invoices with three line items each (one tracking entry per line, so 7 rows
-an invoice) go into SQLite (a file) and PostgreSQL (a scratch schema, dropped afterwards) in
+an invoice) go into SQLite (a file), PostgreSQL (a scratch schema, dropped afterwards) and,
+when ``XERO_SYNC_TEST_MSSQL`` names one, SQL Server (a scratch schema there; in this
+project's CI that server is Babelfish, a T-SQL engine on PostgreSQL, so its figures are
+Babelfish's, not SQL Server's) in
 pages of 1,000 invoices, one ``Warehouse.load`` (one transaction) per page. The records come
 from one sandbox invoice: a page of 1,000 copies is transformed ONCE, and every page loaded is
 that page with fresh GUIDs written into its frames and ``_raw_json``. Only the load calls are
@@ -12,7 +15,8 @@ page is loaded first, untimed, by every method: it pays for imports and warm cac
 
 The naive baseline is what a first attempt often looks like: pandas ``DataFrame.to_sql`` of
 each frame into a staging table (indexed on its key), then one ``INSERT … SELECT … ON
-CONFLICT DO UPDATE`` statement per row, one commit per page, on one session. It loads the
+CONFLICT DO UPDATE`` statement per row (SQL Server: an UPDATE … FROM the stage, then an
+INSERT … SELECT when it touched no row), one commit per page, on one session. It loads the
 same pages, and the rows it stored are counted to prove it did the work. ``naive`` writes
 and sends the per-row statements through one SQLAlchemy connection, as code holding
 ``hook.get_sqlalchemy_engine()`` would; ``naive-dbapi`` sends the per-row statements on the
@@ -36,6 +40,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -116,9 +121,22 @@ def open_ours(engine: str, where: str, schema: str) -> Any:
     from xero_sync.warehouse.dbapi import WarehouseTarget
     from xero_sync.warehouse.factory import warehouse_for
 
+    if engine == "mssql":
+        return warehouse_for(mssql_target(), schema)
     target = (WarehouseTarget("sqlite", where) if engine == "sqlite" else
               WarehouseTarget("postgres", "postgres", "127.0.0.1", 5432, "postgres"))
     return warehouse_for(target, schema)
+
+
+def mssql_target() -> Any:
+    """The SQL Server of XERO_SYNC_TEST_MSSQL (Babelfish here)."""
+    from xero_sync.warehouse.dbapi import target_from_uri
+
+    uri = os.environ.get("XERO_SYNC_TEST_MSSQL")
+    if not uri:
+        raise SystemExit("the mssql engine needs XERO_SYNC_TEST_MSSQL=mssql://user:pass@host"
+                         ":1433/db (Babelfish: ../shared/babelfish/babelfish-start prints it)")
+    return target_from_uri(uri)
 
 
 def run_ours(engine: str, where: str, schema: str, mapping: Any,
@@ -147,6 +165,8 @@ def run_ours(engine: str, where: str, schema: str, mapping: Any,
 
 def naive_statement(warehouse: Any, spec: Any, stage: str) -> str:
     """One row of the stage into the table: ``INSERT … SELECT … WHERE key = … ON CONFLICT``."""
+    if warehouse.dialect == "mssql":
+        return naive_tsql(warehouse, spec, stage)
     sql, mark = warehouse.sql, warehouse.sql.marker
     data = spec.data_columns
     casts = ", ".join(f"CAST(s.{sql.quote(n)} AS {sql.sql_type(spec.column(n))})"
@@ -160,6 +180,29 @@ def naive_statement(warehouse: Any, spec: Any, stage: str) -> str:
             f"ON CONFLICT ({sql.columns(list(spec.key))}) DO UPDATE SET {updates}")
 
 
+def naive_tsql(warehouse: Any, spec: Any, stage: str) -> str:
+    """SQL Server's per-row upsert, as a hand-written one goes without MERGE (which Babelfish
+    rejects): UPDATE the row from the stage; INSERT it when no row was there. Parameters as
+    the others': loaded_at, run_id, then the key."""
+    sql = warehouse.sql
+    q = sql.quote
+    keys = [n for n in spec.key if n != "tenant_id"]
+    cast = {n: f"CAST(s.{q(n)} AS {sql.sql_type(spec.column(n))})" for n in spec.data_columns}
+    declared = ", ".join(f"@k{i} NVARCHAR(400) = %s" for i in range(len(keys)))
+    where = " AND ".join(f"s.{q(n)} = @k{i}" for i, n in enumerate(keys))
+    joined = " AND ".join(f"t.{q(n)} = {cast[n]}" for n in spec.key)
+    sets = ", ".join(f"{q(n)} = {cast[n]}" for n in spec.data_columns if n not in spec.key)
+    sets = ", ".join(part for part in (sets, "[_loaded_at] = @loaded_at, [_run_id] = @run_id")
+                     if part)
+    stage_table = warehouse.table(stage)
+    return (f"DECLARE @loaded_at DATETIME2(3) = %s, @run_id NVARCHAR(250) = %s, {declared};\n"  # noqa: S608 - identifiers only
+            f"UPDATE t SET {sets} FROM {warehouse.table(spec.name)} AS t "
+            f"JOIN {stage_table} AS s ON {joined} WHERE {where};\n"
+            f"IF @@ROWCOUNT = 0 INSERT INTO {warehouse.table(spec.name)} "
+            f"({sql.columns(spec.names)}) SELECT {', '.join(cast.values())}, @loaded_at, "
+            f"@run_id FROM {stage_table} AS s WHERE {where}")
+
+
 def naive_page(session: Any, warehouse: Any, batch: Any, when: str) -> int:
     """``to_sql`` each frame into a stage, then one upsert per row; one commit."""
     from xero_sync.warehouse.tables import mapping_tables
@@ -171,10 +214,22 @@ def naive_page(session: Any, warehouse: Any, batch: Any, when: str) -> int:
         if frame.empty:
             continue
         stage = f"stage_{spec.name}"
-        frame.to_sql(stage, session.pandas, if_exists="replace", index=False)
         keys = [n for n in spec.key if n != "tenant_id"]
+        if warehouse.dialect == "mssql":
+            # Dropped first, not if_exists="replace": SQLAlchemy's DROP reflects foreign keys
+            # from INFORMATION_SCHEMA.REFERENTIAL_CONSTRAINTS, which Babelfish lacks. Keys as
+            # NVARCHAR(100): to_sql's VARCHAR(max) cannot be indexed on SQL Server.
+            from sqlalchemy.types import NVARCHAR
+
+            where = warehouse.table(stage)
+            session.execute(f"DROP TABLE IF EXISTS {where}", ())
+            frame.to_sql(stage, session.pandas, schema=warehouse.schema, if_exists="append",
+                         index=False, dtype={n: NVARCHAR(100) for n in keys})
+        else:
+            frame.to_sql(stage, session.pandas, if_exists="replace", index=False)
+            where = warehouse.sql.quote(stage)
         session.execute(f"CREATE INDEX {warehouse.sql.quote(stage + '_key')} ON "
-                        f"{warehouse.sql.quote(stage)} ({warehouse.sql.columns(keys)})", ())
+                        f"{where} ({warehouse.sql.columns(keys)})", ())
         statement = naive_statement(warehouse, spec, stage)
         for key in frame[keys].itertuples(index=False, name=None):
             session.execute(statement, (when, "bench", *key))
@@ -206,8 +261,24 @@ class NaiveSession:
             return
         from sqlalchemy import create_engine
 
-        self.handle = (create_engine(f"sqlite:///{where}") if engine == "sqlite" else
-                       create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"}))
+        if engine == "mssql":  # what MsSqlHook.get_sqlalchemy_engine() builds: pymssql
+            from sqlalchemy.engine import URL
+
+            server = mssql_target()
+            self.handle = create_engine(URL.create(
+                "mssql+pymssql", username=server.user, password=server.password,
+                host=server.host, port=server.port, database=server.database))
+            # SQLAlchemy's pymssql dialect finds the version in "Microsoft … - 16.0…" of
+            # @@VERSION; Babelfish's reads "Babelfish for PostgreSQL … - 12.0.2000.8".
+            setattr(self.handle.dialect, "_get_server_version_info",  # noqa: B010
+                    product_version)
+            # pymssql's rollback() raises on Babelfish's wording of error 3903 (no open
+            # transaction): roll back as MssqlWarehouse does.
+            setattr(self.handle.dialect, "do_rollback", rollback_if_open)  # noqa: B010
+        else:
+            self.handle = (create_engine(f"sqlite:///{where}") if engine == "sqlite" else
+                           create_engine(PG_URL,
+                                         connect_args={"options": f"-csearch_path={schema}"}))
         self.pandas = self.handle.connect()
         self.commit = self.pandas.commit
         self.run = self.pandas.exec_driver_sql
@@ -227,6 +298,22 @@ class NaiveSession:
         self.pandas.close()
         if self.handle is not None:
             self.handle.dispose()
+
+
+def product_version(connection: Any) -> tuple[int, ...]:
+    """SERVERPROPERTY('ProductVersion') as a tuple: SQL Server and Babelfish both answer it."""
+    text = connection.exec_driver_sql(
+        "SELECT CAST(SERVERPROPERTY('ProductVersion') AS VARCHAR(40))").scalar()
+    return tuple(int(part) for part in str(text).split("."))
+
+
+def rollback_if_open(dbapi_connection: Any) -> None:
+    """``IF @@TRANCOUNT > 0 ROLLBACK``, then BEGIN TRAN as pymssql keeps one open."""
+    from xero_sync.warehouse.mssql import ROLLBACK
+
+    cursor = dbapi_connection.cursor()
+    cursor.execute(ROLLBACK)
+    cursor.close()
 
 
 def run_naive(engine: str, where: str, schema: str, mapping: Any, pages: Iterator[Any],
@@ -317,6 +404,8 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
         finally:
             if case["engine"] == "postgres":
                 drop_schema(schema)
+            if case["engine"] == "mssql":
+                drop_mssql_schema(schema)
         wall = time.perf_counter() - started
     return {**case, "rows": rows, "rows_per_invoice": rows_of(template) / case["page"],
             "seconds": round(seconds, 3), "wall_seconds": round(wall, 3),
@@ -351,6 +440,26 @@ def drop_schema(schema: str) -> None:
     with psycopg.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres",
                          autocommit=True) as connection:
         connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def drop_mssql_schema(schema: str) -> None:
+    """Remove the scratch schema on SQL Server: views, then tables, then the schema (no
+    CASCADE there). STRING_AGG, not ``SELECT @s += …``, which Babelfish keeps one row of."""
+    from xero_sync.warehouse.dbapi import connect
+
+    drop = ("DECLARE @sql NVARCHAR(MAX); SELECT @sql = STRING_AGG(CAST(N'DROP {kind} ' "
+            "+ QUOTENAME(s.name) + N'.' + QUOTENAME(o.name) AS NVARCHAR(MAX)), N'; ') "
+            "FROM sys.{catalog} AS o JOIN sys.schemas AS s ON s.schema_id = o.schema_id "
+            "WHERE s.name = %s; IF @sql IS NOT NULL EXEC sp_executesql @sql")
+    connection = connect(mssql_target())
+    try:
+        cursor = connection.cursor()
+        cursor.execute(drop.format(kind="VIEW", catalog="views"), (schema,))
+        cursor.execute(drop.format(kind="TABLE", catalog="tables"), (schema,))
+        cursor.execute(f"IF SCHEMA_ID(N'{schema}') IS NOT NULL DROP SCHEMA [{schema}]")
+        connection.commit()
+    finally:
+        connection.close()
 
 
 # -- the report --------------------------------------------------------------------------------
@@ -414,7 +523,8 @@ def cases(args: argparse.Namespace) -> list[dict[str, Any]]:
     for engine in args.engines.split(","):
         methods = [("ours", args.small), ("ours", args.invoices),
                    ("naive", args.baseline_invoices)]
-        methods.append(("naive-dbapi", args.baseline_invoices))
+        if engine != "mssql":  # pymssql has no server-side prepare: the same as naive there
+            methods.append(("naive-dbapi", args.baseline_invoices))
         if engine == "sqlite":
             methods.append(("floor", args.baseline_invoices))
         found += [{"engine": engine, "method": method, "invoices": size, "page": args.page}
@@ -429,7 +539,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--baseline-invoices", type=int, default=10_000)
     parser.add_argument("--page", type=int, default=1_000)
-    parser.add_argument("--engines", default="sqlite,postgres")
+    parser.add_argument("--engines", default="sqlite,postgres",
+                        help="sqlite, postgres, mssql (XERO_SYNC_TEST_MSSQL's server)")
     parser.add_argument("--output", default="bench_load.json")
     parser.add_argument("--case", help=argparse.SUPPRESS)
     return parser.parse_args(argv)

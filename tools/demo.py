@@ -1,6 +1,11 @@
 """``make demo``: the whole product against the built-in Xero sandbox, into a local SQLite
 warehouse, with no credentials and no servers.
 
+``make demo WAREHOUSE=mssql`` (``--warehouse mssql``) does the same into SQL Server: the
+database ``xero_demo`` (created afresh) on the server of ``XERO_SYNC_TEST_MSSQL`` (Babelfish
+here: ``../shared/babelfish/babelfish-start`` prints it), through the ``mssql`` connection type
+and the MSSQL provider, as in production; it ends with how to query it with sqlcmd or Python.
+
 1. starts the sandbox (two organisations) and a fresh Airflow home under var/demo/;
 2. migrates Airflow's metadata database, creates the ``xero_api`` pool and the connections;
 3. runs the ``authorize`` command headless (the sandbox consents on the user's behalf);
@@ -8,7 +13,8 @@ warehouse, with no credentials and no servers.
 5. makes the organisations change as their users would, runs every DAG again and prints what
    the incremental runs picked up;
 6. ends with the data: the warehouse's real table names, the command that opens it, example
-   queries (``demo_queries``) and where the sync history is.
+   queries (``demo_queries``) and where the sync history is; then a trial balance and a P&L
+   from the reporting layer beside Xero's Reports API (``demo_reports``).
 
 It also writes ``var/demo/env.sh``: sourced in a shell, Airflow's CLI and
 ``python -m xero_sync.auth`` see the demo's home and connections.
@@ -32,12 +38,15 @@ import subprocess
 import sys
 import textwrap
 import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import requests
 
 from demo_queries import script
+from demo_reports import fetch_xero, print_side_by_side
 from xero_sync.scopes import EVERY_OBJECT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +63,8 @@ UI_START_TIMEOUT = 600  # seconds for `airflow standalone` to be healthy on a bu
 UI_SETTINGS = {"AIRFLOW__CORE__PARALLELISM": "5",
                "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1"}
 BIN = Path(sys.executable).parent
+MSSQL_DATABASE = "xero_demo"
+MSSQL: Any = None  # the demo's SQL Server (a WarehouseTarget) with --warehouse mssql
 
 
 def main() -> int:
@@ -61,6 +72,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ui", action="store_true", help="serve the demo's Airflow UI")
     parser.add_argument("--scale", type=int, default=1000, help="invoices per organisation")
+    parser.add_argument("--warehouse", choices=("sqlite", "mssql"), default="sqlite",
+                        help="mssql: the database xero_demo on XERO_SYNC_TEST_MSSQL's server")
     args = parser.parse_args()
     if args.ui:
         return serve_ui()
@@ -68,7 +81,9 @@ def main() -> int:
     if DEMO.exists():
         shutil.rmtree(DEMO)
     DEMO.mkdir(parents=True)
-    env = demo_env()
+    global MSSQL  # the demo's one warehouse, read by the report functions
+    MSSQL = fresh_mssql_database() if args.warehouse == "mssql" else None
+    env = demo_env(None if MSSQL is None else mssql_connection(MSSQL))
     write_env_file(env)
     sandbox = start_sandbox(env, args.scale)
     try:
@@ -76,18 +91,26 @@ def main() -> int:
         authorize(env)
         first, second = run_twice(env)
         report_second(first, second)
+        today = datetime.now(UTC).date()
+        xero = fetch_xero(f"http://127.0.0.1:{SANDBOX_PORT}", today,
+                          (today.replace(day=1) - timedelta(days=330)).replace(day=1))
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=30)
-    show_data(WAREHOUSE)
+    if MSSQL is None:
+        show_data(WAREHOUSE)
+        print_side_by_side(WAREHOUSE, xero)
+    else:
+        show_mssql_data(MSSQL)
     print(f"\nBrowse the demo in Airflow's UI: make demo-ui   (then {UI_URL})")
     print(f"Airflow's CLI and `python -m xero_sync.auth` on the demo: source {_shown(ENV_FILE)}")
     print(f"Demo wall time: {time.monotonic() - started:.0f} s")
     return 0
 
 
-def demo_env() -> dict[str, str]:
-    """Everything Airflow and the package need, pointed at var/demo and the sandbox."""
+def demo_env(warehouse: dict[str, Any] | None = None) -> dict[str, str]:
+    """Everything Airflow and the package need, pointed at var/demo and the sandbox (and at
+    the ``warehouse`` connection when given, else the SQLite file)."""
     key_file = DEMO / "fernet.key"
     if not key_file.exists():
         from cryptography.fernet import Fernet
@@ -107,8 +130,8 @@ def demo_env() -> dict[str, str]:
         "AIRFLOW__CORE__FERNET_KEY": key_file.read_text().strip(),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{AIRFLOW_HOME / 'airflow.db'}",
         "AIRFLOW_CONN_XERO_DEFAULT": json.dumps(xero),
-        "AIRFLOW_CONN_XERO_WAREHOUSE": json.dumps({"conn_type": "sqlite",
-                                                   "host": str(WAREHOUSE)}),
+        "AIRFLOW_CONN_XERO_WAREHOUSE": json.dumps(
+            warehouse or {"conn_type": "sqlite", "host": str(WAREHOUSE)}),
         "PYTHONPATH": os.pathsep.join([str(ROOT / "plugins"), str(ROOT / "tools")]),
     })
     return env
@@ -238,7 +261,10 @@ def _calls_since(before: dict[str, dict[str, int]],
 
 
 def table_counts() -> dict[str, tuple[int, int]]:
-    """Rows and rows marked deleted, per warehouse table (by its name in the SQLite file)."""
+    """Rows and rows marked deleted, per warehouse table (by its name in the SQLite file, or
+    as schema.table on SQL Server)."""
+    if MSSQL is not None:
+        return mssql_table_counts(MSSQL)
     import sqlite3
 
     with sqlite3.connect(WAREHOUSE) as db:
@@ -256,6 +282,13 @@ def table_counts() -> dict[str, tuple[int, int]]:
 
 def synced_counts(run_ids: list[str]) -> dict[str, dict[str, int]]:
     """Per object: rows inserted, updated and deleted by these runs (from _sync_runs)."""
+    if MSSQL is not None:
+        marks = ", ".join(["%s"] * len(run_ids))
+        rows = mssql_rows(MSSQL, "SELECT [object], SUM([inserted]), SUM([updated]), "  # noqa: S608 - placeholders only
+                          "SUM([deleted]), SUM([calls]) FROM [xero].[_sync_runs] "
+                          f"WHERE [run_id] IN ({marks}) GROUP BY [object]", tuple(run_ids))
+        return {r[0]: {"inserted": r[1], "updated": r[2], "deleted": r[3], "calls": r[4]}
+                for r in rows}
     import sqlite3
 
     marks = ",".join("?" * len(run_ids))
@@ -280,7 +313,8 @@ def describe_activity(changes: dict[str, Any]) -> str:
 
 def report_first(first: dict[str, Any]) -> None:
     """Rows per table and calls per object after the first run."""
-    print(f"\n{'table (in the SQLite file)':<42}{'rows':>8}{'deleted':>9}")
+    where = "table (in the SQLite file)" if MSSQL is None else f"table (in {MSSQL_DATABASE})"
+    print(f"\n{where:<42}{'rows':>8}{'deleted':>9}")
     print("-" * 59)
     for table, (rows, deleted) in sorted(first["tables"].items()):
         print(f"{table:<42}{rows:>8}{deleted:>9}")
@@ -329,6 +363,92 @@ def show_data(warehouse: Path) -> None:
 and try (after `.mode box` for a table layout):
 
 {script("sqlite")}""")
+
+
+# -- SQL Server (--warehouse mssql) -------------------------------------------------------------
+
+def fresh_mssql_database() -> Any:
+    """The database xero_demo, dropped and created again, on XERO_SYNC_TEST_MSSQL's server."""
+    import pymssql
+
+    from xero_sync.warehouse.dbapi import target_from_uri
+
+    uri = os.environ.get("XERO_SYNC_TEST_MSSQL")
+    if not uri:
+        raise SystemExit("make demo WAREHOUSE=mssql needs XERO_SYNC_TEST_MSSQL=mssql://user:"
+                         "pass@host:1433/db naming a SQL Server; for Babelfish run "
+                         "../shared/babelfish/babelfish-start, which prints it")
+    server = target_from_uri(uri)
+    connection = pymssql.connect(server=server.host, port=str(server.port or 1433),
+                                 user=server.user, password=server.password,
+                                 database=server.database, autocommit=True)
+    try:
+        cursor = connection.cursor()
+        cursor.execute(f"DROP DATABASE IF EXISTS [{MSSQL_DATABASE}]")
+        cursor.execute(f"CREATE DATABASE [{MSSQL_DATABASE}]")
+    finally:
+        connection.close()
+    print(f"SQL Server warehouse: database {MSSQL_DATABASE} on {server.host}:{server.port}",
+          flush=True)
+    return replace(server, database=MSSQL_DATABASE)
+
+
+def mssql_connection(target: Any) -> dict[str, Any]:
+    """The Airflow connection xero_warehouse of type mssql (the MSSQL provider's)."""
+    return {"conn_type": "mssql", "host": target.host, "port": target.port,
+            "login": target.user, "password": target.password, "schema": target.database}
+
+
+def mssql_rows(target: Any, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """One query's rows."""
+    from xero_sync.warehouse.dbapi import connect
+
+    connection = connect(target)
+    try:
+        cursor = connection.cursor()
+        cursor.execute(sql, params or None)
+        return list(cursor.fetchall())
+    finally:
+        connection.close()
+
+
+def mssql_table_counts(target: Any) -> dict[str, tuple[int, int]]:
+    """Rows and rows marked deleted per table of the schema xero (control tables left out)."""
+    tables = mssql_rows(target, "SELECT t.[name], CASE WHEN EXISTS (SELECT 1 FROM sys.columns "
+                        "AS c WHERE c.[object_id] = t.[object_id] AND c.[name] = 'is_deleted') "
+                        "THEN 1 ELSE 0 END FROM sys.tables AS t JOIN sys.schemas AS s "
+                        "ON s.[schema_id] = t.[schema_id] WHERE s.[name] = 'xero' "
+                        "ORDER BY t.[name]")
+    counts = {}
+    for name, has_deleted in tables:
+        if name.startswith("_"):
+            continue
+        deleted = "SUM(CAST([is_deleted] AS INT))" if has_deleted else "0"
+        total, gone = mssql_rows(target, f"SELECT COUNT(*), {deleted} FROM [xero].[{name}]")[0]  # noqa: S608 - catalog names
+        counts[f"xero.{name}"] = (int(total), int(gone or 0))
+    return counts
+
+
+def show_mssql_data(target: Any) -> None:
+    """Where the data is and how to query it: sqlcmd, or Python through pymssql."""
+    about = (f"The data: database {target.database} on {target.host}:{target.port} (SQL "
+             "Server; here Babelfish, a T-SQL engine speaking its protocol), schema xero: "
+             "xero.invoices, xero.invoice_line_items, xero.contacts ... (the names above). The "
+             "sync history is xero._sync_runs (one row per task run: calls, rows inserted / "
+             "updated / deleted, error); the watermarks are in xero._sync_state. Query it with "
+             "sqlcmd (the password is the one in XERO_SYNC_TEST_MSSQL):")
+    count = "SELECT COUNT(*) FROM xero.invoices"
+    python = (f"import pymssql; c = pymssql.connect(server='{target.host}', "
+              f"port={target.port}, user='{target.user}', password='...', "
+              f"database='{target.database}'); cur = c.cursor(); cur.execute('{count}'); "
+              "print(cur.fetchall())")
+    sqlcmd = (f"sqlcmd -S {target.host},{target.port} -U {target.user} -d {target.database} "  # noqa: S608 - a command shown, not run
+              '-Q "SELECT TOP 10 invoice_number, total FROM xero.invoices"')
+    lines = [textwrap.fill(about, width=92), "", f"    {sqlcmd}", "",
+             "or from Python (pymssql, the MSSQL provider's driver):", "",
+             f'    .venv/bin/python -c "{python}"', "", "and try these queries:", "",
+             script("tsql")]
+    print("\n" + "\n".join(lines))
 
 
 def serve_ui() -> int:

@@ -9,7 +9,9 @@ records, malformed answers, a future-dated record, and overlapping runs.
 
 Trials run in cycles of ``--trials-per-cycle`` on a fresh warehouse each: SQLite, or a
 scratch PostgreSQL database at 127.0.0.1:5432 (``--database mixed`` puts
-``--postgres-share`` of the cycles there; the database is dropped afterwards). See
+``--postgres-share`` of the cycles there; the database is dropped afterwards), or a scratch
+database on the SQL Server of ``XERO_SYNC_TEST_MSSQL`` (``--database mssql``: Babelfish here;
+``make faults`` adds such a run when the variable is set). See
 ``faults_trial`` for what a trial does and ``faults_compare`` for how rows are counted.
 Prints a line per trial and a summary; writes the figures to ``--output`` as JSON; exits 1
 if any trial lost, duplicated or mis-stored a row, or could not finish.
@@ -35,7 +37,7 @@ from faults_report import TRIAL_HEADER, Report, print_summary, trial_line
 from faults_trial import Runner, Scratch, scratch_name
 from xero_sandbox.server import Sandbox
 from xero_sandbox.state import SandboxConfig
-from xero_sync.warehouse.dbapi import WarehouseTarget
+from xero_sync.warehouse.dbapi import WarehouseTarget, target_from_uri
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
@@ -136,7 +138,12 @@ def run_campaign(config: CampaignConfig,
 
 @contextlib.contextmanager
 def scratch_warehouse(database: str, workdir: Path, cycle: int) -> Iterator[Scratch]:
-    """A fresh warehouse for a cycle: an SQLite file, or a PostgreSQL database dropped after."""
+    """A fresh warehouse for a cycle: an SQLite file, or a PostgreSQL or SQL Server database
+    dropped after."""
+    if database == "mssql":
+        with mssql_scratch() as scratch:
+            yield scratch
+        return
     if database == "sqlite":
         path = workdir / f"cycle-{cycle:03d}.db"
         path.unlink(missing_ok=True)
@@ -149,6 +156,42 @@ def scratch_warehouse(database: str, workdir: Path, cycle: int) -> Iterator[Scra
         yield Scratch(target, Deployment({}, "postgres", name))
     finally:
         _pg_admin("DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+
+
+@contextlib.contextmanager
+def mssql_scratch() -> Iterator[Scratch]:
+    """A scratch database on the SQL Server of XERO_SYNC_TEST_MSSQL, dropped after."""
+    server = mssql_server()
+    name = scratch_name()
+    _mssql_admin(server, f"CREATE DATABASE [{name}]")
+    try:
+        target = WarehouseTarget("mssql", name, server.host, server.port, server.user,
+                                 server.password)
+        yield Scratch(target, Deployment({}, "mssql", name))
+    finally:
+        _mssql_admin(server, f"DROP DATABASE IF EXISTS [{name}]")
+
+
+def mssql_server() -> WarehouseTarget:
+    """The server of XERO_SYNC_TEST_MSSQL; a clear stop without it."""
+    uri = os.environ.get("XERO_SYNC_TEST_MSSQL")
+    if not uri:
+        raise SystemExit("--database mssql needs XERO_SYNC_TEST_MSSQL=mssql://user:pass@host"
+                         ":1433/db (Babelfish: ../shared/babelfish/babelfish-start prints it)")
+    return target_from_uri(uri)
+
+
+def _mssql_admin(server: WarehouseTarget, statement: str) -> None:
+    """CREATE or DROP DATABASE, on an autocommit connection (not inside a transaction)."""
+    import pymssql
+
+    connection = pymssql.connect(server=server.host, port=str(server.port or 1433),
+                                 user=server.user, password=server.password,
+                                 database=server.database, autocommit=True)
+    try:
+        connection.cursor().execute(statement)
+    finally:
+        connection.close()
 
 
 def postgres_reachable() -> bool:

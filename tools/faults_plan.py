@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-DATABASES = ("sqlite", "postgres", "mixed")  # a warehouse kind is a parameter: more may come
+DATABASES = ("sqlite", "postgres", "mssql", "mixed")  # mssql: XERO_SYNC_TEST_MSSQL's server
 BASE_KINDS = ("incremental", "full_refresh", "day_limit")
 ISSUE10_KINDS = ("burst", "late_edit", "hostile", "malformed", "future_record",
                  "future_correction", "backfill_overlap", "snapshot_overlap")
@@ -77,7 +77,7 @@ class TrialPlan:
 
     number: int  # from 1
     cycle: int  # from 0
-    database: str  # sqlite | postgres
+    database: str  # sqlite | postgres | mssql
     fresh: bool  # the first trial of its warehouse: everything is loaded
     kind: str  # incremental | full_refresh | day_limit
     fault_rate: float  # share of API calls that fail

@@ -218,9 +218,9 @@ class XeroClient:
             raise DayLimitReached(
                 f"Xero's daily call limit for organisation {tenant_id} is spent "
                 f"(X-Rate-Limit-Problem: {problem}); it resets in {retry_after:.0f} s, at "
-                f"{resets:%Y-%m-%d %H:%M:%S} UTC. The watermark is intact: the next run resumes "
-                "where this one stopped."
-            )
+                f"{resets:%Y-%m-%d %H:%M:%S} UTC. The watermark is intact.",
+                fix=f"Nothing to do: the next run after {resets:%Y-%m-%d %H:%M} UTC resumes "
+                "where this one stopped.")
         if waits > self.policy.max_rate_limit_waits:
             raise XeroUnavailable(
                 f"Xero refused {waits} calls in a row with 429 ({problem}) for organisation "

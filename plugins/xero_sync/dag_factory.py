@@ -8,6 +8,9 @@ A broken mapping file breaks only its own DAG. Airflow records import errors per
 all DAGs come from one file, so raising would make every DAG disappear. Instead the broken
 file becomes a DAG of its own (``xero__<file stem>``, the id the object had) that shows the
 validator's message in its docs and fails at once, with that message, whenever it runs.
+
+Each mapped sync task syncs a batch of organisations (``xero_sync.batches``: how many per
+task, how many at once, the DAG's own order of them); its label in the UI names them.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from airflow.sdk.definitions.retry_policy import (
     RetryRule,
 )
 
+from xero_sync.batches import label as organisations_label
 from xero_sync.errors import not_retryable
 from xero_sync.mapping import BrokenMapping, MappingError, ObjectMapping, load_mapping_files
 
@@ -45,7 +49,9 @@ if TYPE_CHECKING:
     from airflow.sdk.definitions.context import Context
 
 POOL = "xero_api"
-POOL_SLOTS = 5  # Xero allows 5 calls in flight per organisation
+# Sync tasks running at once, over every DAG and organisation. Xero's own limits are kept by
+# the rate limiter's shared ledger, not by the pool: size it for the workers (README: Scale out).
+POOL_SLOTS = 5
 START_DATE = datetime(2026, 1, 1)
 WAREHOUSE_SCHEMA = "xero"
 # A broken mapping's DAG fails on this schedule, so an object that was running keeps showing
@@ -107,7 +113,7 @@ WEBHOOK_PARAMS = {  # objects with webhooks
 def build_dags(directory: Path | str) -> list[DAG]:
     """One DAG per mapping file in ``directory``: good ones by name, then the broken ones."""
     mappings, broken = load_mapping_files(directory)
-    dags = [build_dag(mapping) for mapping in mappings]
+    dags = [build_dag(mapping, index) for index, mapping in enumerate(mappings)]
     taken = {dag.dag_id for dag in dags}
     for item in broken:
         log.error("mapping file unusable, its DAG fails until it is fixed: %s", item.error)
@@ -158,8 +164,10 @@ def schedule_for(mapping: ObjectMapping) -> CronDataIntervalTimetable | AssetOrT
     return AssetOrTimeSchedule(timetable=cron, assets=[webhook_asset(mapping)])
 
 
-def build_dag(mapping: ObjectMapping) -> DAG:
-    """The DAG of one Xero object: resolve tenants → sync (mapped per tenant, pool xero_api)."""
+def build_dag(mapping: ObjectMapping, dag_index: int = 0) -> DAG:
+    """The DAG of one Xero object: resolve tenants → sync (mapped per batch of organisations,
+    pool xero_api). ``dag_index`` (the mapping's place among all) sets where its list of
+    organisations starts (``batches.spread``)."""
     params = {**PARAMS, **(WEBHOOK_PARAMS if mapping.webhooks else {})}
     with DAG(
         dag_id=f"xero__{mapping.name}",
@@ -170,31 +178,33 @@ def build_dag(mapping: ObjectMapping) -> DAG:
         catchup=False,
         max_active_runs=1,
         tags=["xero", mapping.api, mapping.strategy],
+        user_defined_filters={"organisations_label": organisations_label},
         params=copy.deepcopy(params),  # Params are mutable: a value set on one DAG stays there
         default_args={"owner": "xero-sync", "retries": 3,
                       "retry_delay": timedelta(minutes=2), "retry_exponential_backoff": 2.0},
     ) as dag:
-        _tasks(mapping)
+        _tasks(mapping, dag_index)
     return dag
 
 
-def _tasks(mapping: ObjectMapping) -> None:
+def _tasks(mapping: ObjectMapping, dag_index: int) -> None:
     @task(task_id="resolve_tenants", retry_policy=RETRY_POLICY)
-    def resolve_tenants(**context: Any) -> list[str]:
-        """The organisations to sync in this run (in a webhook run: with pending events)."""
-        from xero_sync.tasks import resolve_run_tenants
+    def resolve_tenants(**context: Any) -> list[list[dict[str, str]]]:
+        """The organisations to sync in this run (in a webhook run: with pending events),
+        named, in batches: one per sync task."""
+        from xero_sync.tasks import resolve_run_batches
 
-        return resolve_run_tenants(mapping, context)
+        return resolve_run_batches(mapping, context, dag_index)
 
     @task(task_id="sync", pool=POOL, outlets=assets_for(mapping), retry_policy=RETRY_POLICY,
-          map_index_template="{{ task.op_kwargs['tenant_id'] }}")
-    def sync(tenant_id: str, **context: Any) -> dict[str, Any]:
-        """Extract, transform and load this object for one organisation."""
-        from xero_sync.tasks import sync_tenant
+          map_index_template="{{ task.op_kwargs['organisations'] | organisations_label }}")
+    def sync(organisations: list[dict[str, str]], **context: Any) -> list[dict[str, Any]]:
+        """Extract, transform and load this object for a batch of organisations."""
+        from xero_sync.tasks import sync_organisations
 
-        return sync_tenant(mapping, tenant_id, context)
+        return sync_organisations(mapping, organisations, context)
 
-    sync.expand(tenant_id=resolve_tenants())
+    sync.expand(organisations=resolve_tenants())
 
 
 def build_broken_dag(item: BrokenMapping, dag_id: str) -> DAG:

@@ -1,20 +1,38 @@
 """Every error this package raises, under one base class.
 
-Each message says what happened and what the user must do; the DAGs use the class to decide
-whether a retry can help (``retryable``) or a person must act first.
+Each error says what happened (its message) and what to do (``fix``); the DAGs use the class
+to decide whether a retry can help (``retryable``) or a person must act first.
 """
 
 from __future__ import annotations
 
 
 class XeroSyncError(Exception):
-    """Base class. ``retryable`` is False when retrying cannot help until someone acts."""
+    """Base class. ``retryable`` is False when retrying cannot help until someone acts.
+
+    ``fix`` is what a person does about it: a failed task logs it first, on a line of its own
+    (``progress.failure``), where the log view shows it before the traceback. Each class has
+    one; a raise site that knows better (the exact command, the time a limit resets) passes
+    its own, and then the error's text starts with it too, on its own line, so it comes first
+    in ``_sync_runs.error`` and at the foot of the traceback as well. ``detail`` is the message
+    without it.
+    """
 
     retryable = False
+    fix = "See what happened below; the README's Runbook says what to do about each failure."
+
+    def __init__(self, message: str = "", *, fix: str | None = None) -> None:
+        self.detail = message
+        if fix:
+            self.fix = fix
+        super().__init__(f"{fix}\n{message}" if fix else message)
 
 
 class ConfigurationError(XeroSyncError):
     """A connection, mapping or setting is wrong; the message names it and the fix."""
+
+    fix = ("Correct the connection, mapping file or setting named below, then clear this task "
+           "to run it again (its retries cannot help).")
 
 
 class ReauthorizationRequired(XeroSyncError):
@@ -22,6 +40,9 @@ class ReauthorizationRequired(XeroSyncError):
 
     Nothing automatic can recover from this: a person must run the ``authorize`` command again.
     """
+
+    fix = ("Connect the Xero app again: run python -m xero_sync.auth authorize (README: Connect "
+           "Xero); retrying cannot help.")
 
 
 class NoOrganisationsConnected(ReauthorizationRequired):
@@ -36,9 +57,15 @@ class NoOrganisationsConnected(ReauthorizationRequired):
 class DayLimitReached(XeroSyncError):
     """An organisation's daily call limit is spent; the message says when it resets."""
 
+    fix = ("Nothing to do: the next run after the day limit resets resumes where this one "
+           "stopped (the watermark is intact).")
+
 
 class XeroApiError(XeroSyncError):
     """Xero refused a request in a way that retrying the same request will not fix."""
+
+    fix = ("Xero refused the request as it stands (its answer below): correct what it names, "
+           "then clear this task.")
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
@@ -49,12 +76,16 @@ class XeroUnavailable(XeroSyncError):
     """Xero kept failing (5xx, dropped connections, minute limits) beyond the retry budget."""
 
     retryable = True
+    fix = ("Nothing to do now: Airflow retries this task. If the retries fail too, check Xero's "
+           "status page (https://status.developer.xero.com) and run it again later.")
 
 
 class TokenStoreError(XeroSyncError):
     """The token store could not be read or written (database down, wrong key)."""
 
     retryable = True
+    fix = ("Check that the warehouse holding the tokens (connection xero_warehouse) is up and "
+           "reachable; Airflow retries this task.")
 
 
 class RateLedgerError(XeroSyncError):
@@ -62,6 +93,8 @@ class RateLedgerError(XeroSyncError):
     written: the warehouse is down or refused the statement."""
 
     retryable = True
+    fix = ("Check that the warehouse (connection xero_warehouse) is up and reachable; Airflow "
+           "retries this task.")
 
 
 class MalformedResponse(XeroSyncError):
@@ -73,6 +106,9 @@ class MalformedResponse(XeroSyncError):
     what reaches the task has been retried already, so the task fails at once and the next
     scheduled run reads again from the watermark."""
 
+    fix = ("Nothing to do if it passes: the next run reads again from the watermark. If it "
+           "recurs, check Xero's status page (https://status.developer.xero.com).")
+
     def __init__(self, message: str, *, transient: bool = False) -> None:
         super().__init__(message)
         self.transient = transient
@@ -81,6 +117,9 @@ class MalformedResponse(XeroSyncError):
 class PagingStalled(XeroSyncError):
     """Xero answered the next page with what was already read (it ignored ``page``,
     ``offset`` or If-Modified-Since), so reading on would spend the day's calls for nothing."""
+
+    fix = ("If it recurs, check the mapping's paging and strategy, and Xero's status page; the "
+           "next run reads on from the watermark.")
 
 
 def not_retryable() -> list[type[XeroSyncError]]:

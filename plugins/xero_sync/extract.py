@@ -12,6 +12,9 @@
 
 Pages are yielded as they arrive, so memory stays flat however large the organisation; each
 page carries the highest UpdatedDateUTC (or JournalNumber) seen so far, for the next watermark.
+Once a page is yielded it is the caller's: every loop here lets go of its records before
+asking for the next page (``del``), so a page the sync has loaded is freed then, not held
+while the next one is read and parsed.
 
 Why keyset paging. Page numbers count positions in a list that moves: a record edited while a
 sync pages through it jumps to the end, every later record moves up one place, and the one
@@ -49,6 +52,7 @@ from typing import Any
 from xero_sync.client import API_BASES, ApiResponse, Limits, XeroClient
 from xero_sync.dates import parse_xero_datetime
 from xero_sync.errors import ConfigurationError, PagingStalled
+from xero_sync.progress import page_read, subject
 from xero_sync.strategies import JOURNAL_NUMBER, ExtractSpec, journal_number
 
 log = logging.getLogger(__name__)
@@ -89,10 +93,11 @@ def extract(client: XeroClient, spec: ExtractSpec, tenant_id: str,
         if spec.strategy == "client_filtered" and since is not None:
             pages = _filtered(pages, spec, since)
     for page in pages:
-        log.info("%s tenant %s page %d/%s: %d rows; limits left: minute %s, day %s",
-                 spec.name, tenant_id, page.number, page.count or "?", len(page.records),
-                 page.limits.minute_remaining, page.limits.day_remaining)
+        log.info("%s", page_read(spec.name, tenant_id, page.number, page.count,
+                                 len(page.records), page.limits.minute_remaining,
+                                 page.limits.day_remaining))
         yield page
+        del page  # the caller's now (module docstring)
 
 
 def extract_ids(client: XeroClient, spec: ExtractSpec, tenant_id: str,
@@ -115,11 +120,11 @@ def extract_ids(client: XeroClient, spec: ExtractSpec, tenant_id: str,
         kept = [r for r in records if isinstance(r, dict)
                 and str(r.get(spec.id_field or "")).lower() in asked]
         if len(kept) < len(records):
-            log.warning("%s tenant %s: Xero answered %d record(s) not asked for by id; they "
-                        "were dropped", spec.name, tenant_id, len(records) - len(kept))
+            log.warning("%s: Xero answered %d record(s) not asked for by id; they "
+                        "were dropped", subject(spec.name, tenant_id), len(records) - len(kept))
         missing = len(asked) - len({str(r.get(spec.id_field or "")).lower() for r in kept})
-        log.info("%s tenant %s by id, call %d/%d: %d asked, %d returned%s", spec.name,
-                 tenant_id, number, len(chunks), len(chunk), len(kept),
+        log.info("%s: call %d of %d by id, %d asked for, %d returned%s",
+                 subject(spec.name, tenant_id), number, len(chunks), len(chunk), len(kept),
                  f" ({missing} not returned: deleted in Xero, or not listed)" if missing else "")
         yield Page(kept, number, len(chunks), response.limits, _max_updated(kept, spec, None),
                    response.server_time)
@@ -192,6 +197,7 @@ def _paged(client: XeroClient, spec: ExtractSpec, tenant_id: str, since: datetim
         yield Page(records, number, count, response.limits, watermark, response.server_time)
         if len(records) < size or (count is not None and number >= count):
             return
+        del response, records  # the caller's now (module docstring)
         previous = seen
         number += 1
 
@@ -234,6 +240,7 @@ def _keyset(client: XeroClient, spec: ExtractSpec, tenant_id: str, since: dateti
             return
         previous = _identities(records, spec)
         newest = _max_updated(records, spec, None)
+        del response, records, fresh  # the caller's now (module docstring)
         moved = (None if not isinstance(newest, datetime) else
                  newest.replace(microsecond=0) - timedelta(seconds=1))
         if moved is not None and (window is None or moved > window):
@@ -262,6 +269,7 @@ def _journals(client: XeroClient, spec: ExtractSpec, tenant_id: str, since: date
         yield Page(records, number, None, response.limits, offset, response.server_time)
         if not full:
             return
+        del response, records  # the caller's now (module docstring)
         number += 1
 
 
@@ -272,6 +280,7 @@ def _filtered(pages: Iterator[Page], spec: ExtractSpec, since: datetime) -> Iter
         kept = [r for r in page.records if _changed_since(r, spec, floor)]
         yield Page(kept, page.number, page.count, page.limits, page.high_watermark,
                    page.server_time)
+        del page, kept  # the caller's now (module docstring)
 
 
 def _check_window(records: list[Any], spec: ExtractSpec, tenant_id: str,

@@ -1,7 +1,7 @@
 """Mapping files (``include/mappings/*.yaml``): the typed loader and its validator.
 
 A mapping is data: which Xero object, how to extract it, which columns and child tables it
-becomes. Everything else (DAGs, DDL, staging, MERGE) is derived from it, so adding an object
+becomes. Everything else (DAGs, DDL, staging, upsert) is derived from it, so adding an object
 is adding one file. A bad file is refused with the file, the field, what was found and what
 was expected, because a DAG that silently disappears is the worst failure a user can meet.
 """
@@ -125,7 +125,7 @@ class ObjectMapping:
 
     @property
     def updated_column(self) -> str | None:
-        """The column holding UpdatedDateUTC (the MERGE's newer-wins guard), if any."""
+        """The column holding UpdatedDateUTC (the upsert's newer-wins guard), if any."""
         if self.updated_field is None:
             return None
         return next((c.name for c in self.columns if c.source == self.updated_field), None)
@@ -416,7 +416,7 @@ class _Checker:
         column = next(c for c in columns if c.source == field_name)
         if column.type != "timestamp":
             self.fail("updated_field", f"{field_name} ({column.type})",
-                      "a column of type timestamp (the MERGE compares change times)")
+                      "a column of type timestamp (the upsert compares change times)")
 
     def paging_fits(self, strategy: str, paging: str) -> None:
         needs_pages = strategy in ("paged", "client_filtered")

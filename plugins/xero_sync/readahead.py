@@ -103,6 +103,7 @@ class ReadAhead(Generic[T]):
                     self._handed.put(("done", None))
                     return
                 self._handed.put(("item", item))
+                del item  # the sync's now: not held here while the next one is read
         except BaseException as error:  # handed to the sync's thread, which raises it
             self._handed.put(("failed", error))
         finally:

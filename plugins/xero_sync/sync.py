@@ -1,10 +1,12 @@
 """One object, one organisation, one run: extract, transform, load, with the watermark moving
 in the same transaction as the data (design decision 4).
 
-Whenever the pages read so far hold ``commit_rows`` records (500: every page of 1,000) or
-number ``commit_every`` pages (5: journals come 100 a call), they are loaded and the watermark
-advanced in one commit, so a crash or a day-limit stop loses nothing and repeats at most those
-pages, and memory holds one commit's records however large the organisation. Where Xero
+Whenever the pages read so far hold ``commit_rows`` records (500) or number ``commit_every``
+pages (5: journals come 100 a call), they are loaded, ``commit_rows`` records a commit, and
+the last of those commits advances the watermark with its data, so a crash or a day-limit stop
+loses nothing and repeats at most those pages (a page of 1,000 is two commits: a crash between
+them stores half of it and repeats it whole), and memory holds one commit's frames however
+large the organisation. Where Xero
 returns records oldest change first (``paged``, ``journals``) that intermediate watermark is
 safe: it is the newest change loaded, and the next run reads from it less the overlap, so the
 records of the same second still unread (on the next page) are read again; elsewhere it only
@@ -45,6 +47,8 @@ from xero_sync.dates import parse_xero_datetime
 from xero_sync.errors import ConfigurationError
 from xero_sync.extract import ExtractSpec, Page
 from xero_sync.mapping import ObjectMapping
+from xero_sync.memory import release_free_memory
+from xero_sync.progress import counted, subject
 from xero_sync.readahead import ReadAhead
 from xero_sync.transform import transform
 from xero_sync.warehouse.base import (
@@ -113,6 +117,7 @@ class SyncRequest:
     commit_rows: int = DEFAULT_COMMIT_ROWS
     read_ahead: bool = True  # fetch the next page while this one is loaded (xero_sync.readahead)
     lock_wait: timedelta = field(default_factory=default_lock_wait)  # for another run
+    tenant_name: str | None = None  # the organisation's name, for _sync_runs
 
 
 @dataclass(frozen=True)
@@ -172,10 +177,10 @@ def run_locked(warehouse: Warehouse, request: SyncRequest, calls: CallCounter | 
         raise
     outcome = _outcome(request, started, counts, pages, calls, calls_before, None, waiting)
     warehouse.record_run(outcome)
-    log.info("%s tenant %s done: %d pages, %d inserted, %d updated, %d unchanged, %d deleted,"
-             " %d quarantined, %d waiting in quarantine", mapping.name, tenant, pages,
-             counts.inserted, counts.updated, counts.unchanged, counts.deleted,
-             counts.quarantined, waiting)
+    log.info("%s: done in %.1f s, %s read%s; %s; %s waiting in quarantine",
+             subject(mapping.name, tenant), (outcome.finished_at - started).total_seconds(),
+             counted(pages, "page"), f" with {counted(outcome.calls, 'call')} to Xero"
+             if calls else "", counts, f"{waiting:,}")
     return outcome
 
 
@@ -189,13 +194,13 @@ def _settle_webhook_events(warehouse: Warehouse, request: SyncRequest,
         settled = warehouse.settle_webhook_events(tenant, str(mapping.webhooks),
                                                   started - SETTLE_MARGIN, request.run_id)
     except Exception as error:
-        log.warning("%s tenant %s: could not mark the webhook events this run covered as "
+        log.warning("%s: could not mark the webhook events this run covered as "
                     "processed (%s: %s); a webhook run will read their records by id",
-                    mapping.name, tenant, type(error).__name__, error)
+                    subject(mapping.name, tenant), type(error).__name__, error)
         return
     if settled:
-        log.info("%s tenant %s: %d webhook event(s) received before this run started are "
-                 "processed by it", mapping.name, tenant, settled)
+        log.info("%s: %d webhook event(s) received before this run started are "
+                 "processed by it", subject(mapping.name, tenant), settled)
 
 
 def _locked_run(source: PageSource, warehouse: Warehouse, request: SyncRequest,
@@ -205,13 +210,23 @@ def _locked_run(source: PageSource, warehouse: Warehouse, request: SyncRequest,
     mapping, tenant = request.mapping, request.tenant_id
     state = _trusted(warehouse, request, warehouse.read_state(mapping, tenant))
     chosen = plan(request, state)
-    log.info("%s tenant %s: %s from %s", mapping.name, tenant,
-             "full snapshot" if chosen.snapshot else "incremental",
-             chosen.since or (f"journal {chosen.offset}" if chosen.offset else "the beginning"))
+    log.info("%s: %s", subject(mapping.name, tenant), _reading(chosen))
     context = RunContext(request.run_id, started, snapshot=chosen.snapshot)
     _retry_quarantined(warehouse, mapping, tenant, context, counts)
     pages = _sync_pages(source, warehouse, request, chosen, context, counts)
     return pages, warehouse.quarantine_waiting(mapping, tenant)
+
+
+def _reading(chosen: Plan) -> str:
+    """What a run reads, in words."""
+    if chosen.snapshot:
+        return "reading every record (a full snapshot: rows not read are marked deleted)"
+    if chosen.since is not None:
+        since = chosen.since.astimezone(UTC) if chosen.since.tzinfo else chosen.since
+        return f"reading the records changed since {since:%Y-%m-%d %H:%M:%S} UTC"
+    if chosen.offset:
+        return f"reading the journals after journal number {chosen.offset:,}"
+    return "reading every record (no watermark yet)"
 
 
 def _trusted(warehouse: Warehouse, request: SyncRequest, state: SyncState) -> SyncState:
@@ -222,10 +237,10 @@ def _trusted(warehouse: Warehouse, request: SyncRequest, state: SyncState) -> Sy
     if state.watermark_ts is None or state.watermark_ts <= ceiling:
         return state
     mapping, tenant = request.mapping, request.tenant_id
-    log.warning("%s tenant %s: the stored watermark %s UTC is in the future (now %s UTC): a "
+    log.warning("%s: the stored watermark %s UTC is in the future (now %s UTC): a "
                 "record stamped in the future moved it there, and runs since have read "
                 "nothing changed after it. It is reset, and this run reads every record again "
-                "so that nothing changed meanwhile is missed", mapping.name, tenant,
+                "so that nothing changed meanwhile is missed", subject(mapping.name, tenant),
                 state.watermark_ts, _now())
     warehouse.reset_watermark(mapping.name, tenant, None, state.watermark_int, request.run_id)
     return replace(state, watermark_ts=None)
@@ -240,16 +255,17 @@ def _retry_quarantined(warehouse: Warehouse, mapping: ObjectMapping, tenant: str
     except WarehouseError:
         raise
     except Exception as error:
-        log.warning("%s tenant %s: retrying the quarantined records failed (%s: %s); they stay "
-                    "in quarantine and this run goes on", mapping.name, tenant,
+        log.warning("%s: retrying the quarantined records failed (%s: %s); they stay "
+                    "in quarantine and this run goes on", subject(mapping.name, tenant),
                     type(error).__name__, error)
         return
     total = retried.inserted + retried.updated + retried.unchanged + retried.quarantined
     if total:
-        log.info("%s tenant %s: retried %d quarantined records: %d stored (%d inserted, %d "
+        log.info("%s: retried %d quarantined records: %d stored (%d inserted, %d "
                  "updated), %d superseded by a stored newer version or identical, %d still "
-                 "refused", mapping.name, tenant, total, retried.inserted + retried.updated,
-                 retried.inserted, retried.updated, retried.unchanged, retried.quarantined)
+                 "refused", subject(mapping.name, tenant), total,
+                 retried.inserted + retried.updated, retried.inserted, retried.updated,
+                 retried.unchanged, retried.quarantined)
     counts.inserted += retried.inserted
     counts.updated += retried.updated
     counts.deleted += retried.deleted
@@ -262,8 +278,8 @@ def _record_failure(warehouse: Warehouse, outcome: SyncRun) -> None:
     try:
         warehouse.record_run(outcome)
     except Exception as error:
-        log.warning("%s tenant %s: could not record the failed run in _sync_runs (%s: %s); the "
-                    "run's own error follows", outcome.object_name, outcome.tenant_id,
+        log.warning("%s: could not record the failed run in _sync_runs (%s: %s); the "
+                    "run's own error follows", subject(outcome.object_name, outcome.tenant_id),
                     type(error).__name__, error)
 
 
@@ -308,11 +324,22 @@ def _load_pages(pages: Iterator[Page], warehouse: Warehouse, request: SyncReques
 
 def _load(warehouse: Warehouse, request: SyncRequest, records: list[dict[str, Any]],
           context: RunContext, state: SyncState | None) -> LoadCounts:
-    """Transform and load ``records`` with ``state`` in one commit; the list is emptied once
-    transformed, so the records are freed while the frames are loaded."""
-    batch = transform(request.mapping, request.tenant_id, records)
-    records.clear()
-    return warehouse.load(batch, context, state)
+    """Transform and load ``records``, ``commit_rows`` a commit, the last one with ``state``
+    (the others move no watermark: a crash between them repeats the page, loses nothing).
+    Each chunk leaves the list once transformed, so its records are freed while its frames
+    are loaded."""
+    counts = LoadCounts()
+    size = max(request.commit_rows, 1)
+    while True:
+        chunk = records[:size]
+        del records[:size]
+        batch = transform(request.mapping, request.tenant_id, chunk)
+        del chunk
+        counts.add(warehouse.load(batch, context, None if records else state))
+        del batch
+        release_free_memory()
+        if not records:
+            return counts
 
 
 def _state(request: SyncRequest, context: RunContext, page: Page | None) -> SyncState:
@@ -358,11 +385,12 @@ def _warn_future(mapping: ObjectMapping, tenant: str, page: Page, skew: timedelt
                           f"{moment:%Y-%m-%d %H:%M:%S} UTC)")
     if future:
         more = f" and {len(future) - _FUTURE_NAMED} more" if len(future) > _FUTURE_NAMED else ""
-        log.warning("%s tenant %s: %d record(s) changed in the future by Xero's clock (%s UTC): "
+        log.warning("%s: %d record(s) changed in the future by Xero's clock (%s UTC): "
                     "%s%s. They are stored, but the watermark stops at %s UTC so that later "
-                    "changes are still read; correct their dates in Xero", mapping.name, tenant,
-                    len(future), f"{ceiling - skew:%Y-%m-%d %H:%M:%S}",
-                    ", ".join(future[:_FUTURE_NAMED]), more, f"{ceiling:%Y-%m-%d %H:%M:%S}")
+                    "changes are still read; correct their dates in Xero",
+                    subject(mapping.name, tenant), len(future),
+                    f"{ceiling - skew:%Y-%m-%d %H:%M:%S}", ", ".join(future[:_FUTURE_NAMED]),
+                    more, f"{ceiling:%Y-%m-%d %H:%M:%S}")
 
 
 def _outcome(request: SyncRequest, started: datetime, counts: LoadCounts, pages: int,
@@ -373,7 +401,7 @@ def _outcome(request: SyncRequest, started: datetime, counts: LoadCounts, pages:
         started_at=started, finished_at=_now(), status="failed" if error else "success",
         calls=(calls.calls - calls_before) if calls else 0, pages=pages, counts=counts,
         error=None if error is None else redact(f"{type(error).__name__}: {error}")[:4000],
-        quarantine_waiting=waiting,
+        quarantine_waiting=waiting, tenant_name=request.tenant_name,
     )
 
 

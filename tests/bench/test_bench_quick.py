@@ -23,7 +23,7 @@ from bench_calls import floor_calls
 from bench_common import table
 
 ROOT = Path(__file__).resolve().parents[2]
-SECTIONS = {"calls", "sync", "load", "parse", "tokens", "limits"}
+SECTIONS = {"calls", "sync", "load", "parse", "tokens", "limits", "reports"}
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ from xero_sandbox.server import Sandbox
 from xero_sandbox.store import selected
 from xero_sync.mapping import ChildTable, ObjectMapping
 from xero_sync.scopes import EVERY_OBJECT
+from xero_sync.warehouse.dbapi import WarehouseTarget, target_from_uri
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -36,7 +37,7 @@ class Deployment:
 
     env: dict[str, str]
     warehouse_dialect: str
-    warehouse_location: str  # SQLite path or PostgreSQL database name
+    warehouse_location: str  # SQLite path, or PostgreSQL or SQL Server database name
 
     def airflow(self, *args: str) -> None:
         """Run an airflow CLI command; its output is shown only if it fails."""
@@ -98,6 +99,12 @@ def deployment(home: Path, sandbox: Sandbox, dialect: str, fernet_key: str) -> D
     if dialect == "sqlite":
         location = str(home / "warehouse.db")
         warehouse = {"conn_type": "sqlite", "host": location}
+    elif dialect == "mssql":  # through the MSSQL provider, as in production
+        server = mssql_target()
+        location = f"xero_e2e_{uuid.uuid4().hex[:10]}"
+        _mssql_admin(f"CREATE DATABASE [{location}]")
+        warehouse = {"conn_type": "mssql", "host": server.host, "port": server.port,
+                     "login": server.user, "password": server.password, "schema": location}
     else:
         location = f"xero_e2e_{uuid.uuid4().hex[:10]}"
         _pg_admin(f'CREATE DATABASE "{location}"')
@@ -119,9 +126,30 @@ def deployment(home: Path, sandbox: Sandbox, dialect: str, fernet_key: str) -> D
 
 
 def drop(deployment: Deployment) -> None:
-    """Remove a PostgreSQL scratch database."""
+    """Remove a PostgreSQL or SQL Server scratch database."""
     if deployment.warehouse_dialect == "postgres":
         _pg_admin(f'DROP DATABASE IF EXISTS "{deployment.warehouse_location}" WITH (FORCE)')
+    if deployment.warehouse_dialect == "mssql":
+        _mssql_admin(f"DROP DATABASE IF EXISTS [{deployment.warehouse_location}]")
+
+
+def mssql_target() -> WarehouseTarget:
+    """The SQL Server of ``XERO_SYNC_TEST_MSSQL`` (Babelfish here)."""
+    return target_from_uri(os.environ["XERO_SYNC_TEST_MSSQL"])
+
+
+def _mssql_admin(statement: str) -> None:
+    """CREATE or DROP DATABASE: outside a transaction, so on an autocommit connection."""
+    import pymssql
+
+    server = mssql_target()
+    connection = pymssql.connect(server=server.host, port=str(server.port or 1433),
+                                 user=server.user, password=server.password,
+                                 database=server.database, autocommit=True)
+    try:
+        connection.cursor().execute(statement)
+    finally:
+        connection.close()
 
 
 def _pg_admin(statement: str) -> None:
@@ -144,6 +172,20 @@ def read_rows(deployment: Deployment, table: str, tenant: str) -> list[dict[str,
             cursor = db.execute(f'SELECT * FROM "xero_{table}" WHERE tenant_id = ?',  # noqa: S608
                                 (tenant,))
             return [dict(row) for row in cursor]
+    if deployment.warehouse_dialect == "mssql":
+        import pymssql
+
+        server = mssql_target()
+        connection = pymssql.connect(server=server.host, port=str(server.port or 1433),
+                                     user=server.user, password=server.password,
+                                     database=deployment.warehouse_location, as_dict=True)
+        try:
+            cursor = connection.cursor()
+            cursor.execute(f"SELECT * FROM [xero].[{table}] WHERE tenant_id = %s",  # noqa: S608
+                           (tenant,))
+            return list(cursor.fetchall())
+        finally:
+            connection.close()
     import psycopg
     from psycopg.rows import dict_row
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,7 @@ from xero_sync.auth.crypto import TokenCipher
 from xero_sync.auth.oauth import TokenManager
 from xero_sync.auth.token_store import token_store
 from xero_sync.client import RetryPolicy, XeroClient
+from xero_sync.hooks.xero import XeroHook
 from xero_sync.settings import XeroSettings
 from xero_sync.warehouse.dbapi import WarehouseTarget
 
@@ -70,3 +72,22 @@ def xero(two_orgs: Sandbox, tmp_path: Any) -> Xero:
     slept: list[float] = []
     client = XeroClient(settings, manager, NO_WAIT, sleep=slept.append)
     return Xero(two_orgs, settings, client, slept)
+
+
+@pytest.fixture
+def hook(two_orgs: Sandbox, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> XeroHook:
+    """Connections as environment variables, tokens stored by an earlier 'authorize'."""
+    two_orgs.state.reset(identity=True, clock=True)
+    key = Fernet.generate_key().decode()
+    monkeypatch.setenv("XERO_SYNC_FERNET_KEY", key)
+    config = two_orgs.state.config
+    monkeypatch.setenv("AIRFLOW_CONN_XERO_DEFAULT", json.dumps({
+        "conn_type": "xero", "login": config.client_id, "password": config.client_secret,
+        "extra": {"api_url": two_orgs.url, "identity_url": two_orgs.url,
+                  "login_url": two_orgs.url, "scopes": " ".join(SCOPES)}}))
+    database = str(tmp_path / "warehouse.db")
+    monkeypatch.setenv("AIRFLOW_CONN_XERO_WAREHOUSE", json.dumps(
+        {"conn_type": "sqlite", "host": database}))
+    store = token_store(WarehouseTarget("sqlite", database), TokenCipher(key))
+    connect_app(two_orgs, sandbox_settings(two_orgs, scopes=SCOPES), store)
+    return XeroHook()

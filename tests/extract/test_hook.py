@@ -2,41 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pytest
-from cryptography.fernet import Fernet
 
-from tests.auth.conftest import connect_app, sandbox_settings
-from tests.extract.conftest import SCOPES
 from xero_sandbox.server import Sandbox
-from xero_sync.auth.crypto import TokenCipher
-from xero_sync.auth.token_store import token_store
 from xero_sync.errors import ConfigurationError, NoOrganisationsConnected
 from xero_sync.extract import ExtractSpec
 from xero_sync.hooks.xero import XeroHook
 from xero_sync.tasks import resolve_tenants
-from xero_sync.warehouse.dbapi import WarehouseTarget
-
-
-@pytest.fixture
-def hook(two_orgs: Sandbox, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> XeroHook:
-    """Connections as environment variables, tokens stored by an earlier 'authorize'."""
-    two_orgs.state.reset(identity=True, clock=True)
-    key = Fernet.generate_key().decode()
-    monkeypatch.setenv("XERO_SYNC_FERNET_KEY", key)
-    config = two_orgs.state.config
-    monkeypatch.setenv("AIRFLOW_CONN_XERO_DEFAULT", json.dumps({
-        "conn_type": "xero", "login": config.client_id, "password": config.client_secret,
-        "extra": {"api_url": two_orgs.url, "identity_url": two_orgs.url,
-                  "login_url": two_orgs.url, "scopes": " ".join(SCOPES)}}))
-    database = str(tmp_path / "warehouse.db")
-    monkeypatch.setenv("AIRFLOW_CONN_XERO_WAREHOUSE", json.dumps(
-        {"conn_type": "sqlite", "host": database}))
-    store = token_store(WarehouseTarget("sqlite", database), TokenCipher(key))
-    connect_app(two_orgs, sandbox_settings(two_orgs, scopes=SCOPES), store)
-    return XeroHook()
 
 
 def test_hook_lists_connected_tenants(hook: XeroHook, two_orgs: Sandbox) -> None:

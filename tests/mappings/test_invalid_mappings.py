@@ -179,7 +179,7 @@ CASES = [
                  id="key-column-not-indexable"),
     pytest.param({("updated_field",): "Total"},
                  "updated_field: found 'Total (money)'; expected a column of type timestamp "
-                 "(the MERGE compares change times)", id="updated-field-not-a-timestamp"),
+                 "(the upsert compares change times)", id="updated-field-not-a-timestamp"),
     pytest.param({("paging",): "none"},
                  "paging: found 'none'; expected page or page_size for strategy 'paged'",
                  id="paged-strategy-without-paging"),

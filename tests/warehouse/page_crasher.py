@@ -2,8 +2,9 @@
 page's load before its COMMIT; ``test_page_commits`` then resumes it and counts what was lost.
 
 Usage: ``python -m tests.warehouse.page_crasher <spec.json>``; the spec names the target's
-fields, the schema, the pages (lists of invoices), the page whose commit the kill follows or
-precedes (``kill_at``), and ``when``: ``after_commit`` or ``before_commit``. The sync reads one
+fields, the schema, the pages (lists of invoices), the records a commit holds
+(``commit_rows``), the load whose commit the kill follows or precedes (``kill_at``, counted
+from 1), and ``when``: ``after_commit`` or ``before_commit``. The sync reads one
 page ahead as in production, so when it dies the page after the one loading has been read too.
 """
 
@@ -65,9 +66,8 @@ def main(path: str) -> None:
         return counts
 
     warehouse.load = load  # type: ignore[method-assign]
-    size = max(len(page) for page in spec["pages"])
     run_sync(Source(spec["pages"]), warehouse,
-             SyncRequest(mapping, TENANT, run_id="killed__1", commit_rows=size))
+             SyncRequest(mapping, TENANT, run_id="killed__1", commit_rows=spec["commit_rows"]))
     print("not killed", flush=True)
 
 

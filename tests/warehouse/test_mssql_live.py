@@ -14,8 +14,10 @@ and ``test_runs``; only the ``scratch`` fixture differs.
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -29,8 +31,22 @@ from tests.warehouse import (
     test_tables,
     test_values,
 )
-from tests.warehouse.support import Scratch
+from tests.warehouse.conftest import TENANT
+from tests.warehouse.support import (
+    Scratch,
+    expected_rows,
+    new_version,
+    run,
+    warehouse_data,
+)
+from xero_sync.mapping import ObjectMapping
+from xero_sync.transform import Batch, transform
+from xero_sync.warehouse.base import LoadCounts
 from xero_sync.warehouse.dbapi import connect, target_from_uri
+from xero_sync.warehouse.mssql import MssqlWarehouse
+from xero_sync.warehouse.sqlbase import SqlWarehouse
+
+Record = dict[str, Any]
 
 URI = os.environ.get("XERO_SYNC_TEST_MSSQL")
 pytestmark = pytest.mark.skipif(
@@ -88,6 +104,8 @@ test_a_database_error_names_the_table_and_rolls_back = (
 test_runs_are_recorded = test_load.test_runs_are_recorded
 test_hostile_text_and_missing_values_are_stored_exactly = (
     test_values.test_hostile_text_and_missing_values_are_stored_exactly)
+test_text_with_every_json_escape_is_stored_exactly = (
+    test_values.test_text_with_every_json_escape_is_stored_exactly)
 test_dates_at_the_edges_are_stored_exactly = test_values.test_dates_at_the_edges_are_stored_exactly
 test_typed_values_read_back_as_the_batch_holds_them = (
     test_values.test_typed_values_read_back_as_the_batch_holds_them)
@@ -163,3 +181,85 @@ test_an_older_sync_runs_table_gains_the_quarantine_waiting_column = (
     test_runs.test_an_older_sync_runs_table_gains_the_quarantine_waiting_column)
 test_a_warehouse_that_drops_mid_run_raises_the_runs_own_error = (
     test_runs.test_a_warehouse_that_drops_mid_run_raises_the_runs_own_error)
+
+
+# -- two writers at once: the load lock (Babelfish ignores UPDLOCK, HOLDLOCK) ------------------
+
+class CommitGate:
+    """A pymssql connection whose next COMMIT, once ``armed``, waits for ``release``: the load
+    has run every statement and holds its locks."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self.armed = False
+        self.reached, self.release = threading.Event(), threading.Event()
+
+    def cursor(self) -> Any:
+        return self.connection.cursor()
+
+    def commit(self) -> None:
+        if self.armed:
+            self.armed = False
+            self.reached.set()
+            assert self.release.wait(60), "the test never released the first load"
+        self.connection.commit()
+
+    def rollback(self) -> None:
+        self.connection.rollback()
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _load_in_thread(warehouse: SqlWarehouse, batch: Batch, run_id: str,
+                    outcome: dict[str, Any]) -> threading.Thread:
+    def work() -> None:
+        try:
+            outcome[run_id] = warehouse.load(batch, run(run_id), None)
+        except Exception as error:  # reported by the test
+            outcome[run_id] = error
+
+    thread = threading.Thread(target=work, name=run_id)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("newer_first", [False, True], ids=["older-first", "newer-first"])
+def test_two_loads_of_overlapping_keys_at_once_take_turns_and_the_newer_wins(
+        scratch: Scratch, invoices_mapping: ObjectMapping, invoices: list[Record],
+        newer_first: bool) -> None:
+    stored, overlapping, fresh = invoices[:4], invoices[4:12], invoices[12:16]
+    older = [*stored, *overlapping]
+    newer = [new_version(r, Reference=f"newer {i}") for i, r in enumerate([*stored, *overlapping])]
+    newer += fresh
+    setup = scratch.open()
+    setup.ensure_tables([invoices_mapping])
+    setup.load(transform(invoices_mapping, TENANT, stored), run("run-0"), None)
+    gated = CommitGate(connect(scratch.target))
+    first = MssqlWarehouse(gated, scratch.schema)
+    scratch.opened.append(first)
+    second = scratch.open()
+    first_batch, second_batch = (newer, older) if newer_first else (older, newer)
+    outcome: dict[str, Any] = {}
+
+    gated.armed = True
+    threads = [_load_in_thread(first, transform(invoices_mapping, TENANT, first_batch),
+                               "run-first", outcome)]
+    assert gated.reached.wait(60), outcome
+    threads.append(_load_in_thread(second, transform(invoices_mapping, TENANT, second_batch),
+                                   "run-second", outcome))
+    threads[1].join(2.0)
+    waited = threads[1].is_alive()  # on the load lock, until the first load commits
+    gated.release.set()
+    for thread in threads:
+        thread.join(120)
+
+    assert waited, outcome
+    assert all(isinstance(counts, LoadCounts) for counts in outcome.values()), outcome
+    assert warehouse_data(setup, invoices_mapping, TENANT) == expected_rows(
+        invoices_mapping, TENANT, newer)
+    later = outcome["run-second"]
+    if newer_first:  # the older versions came second: nothing of them was written
+        assert (later.inserted, later.updated, later.unchanged) == (0, 0, len(older))
+    else:  # the newer versions came second and overwrote every older one
+        assert (later.inserted, later.updated) == (len(fresh), len(stored) + len(overlapping))

@@ -104,6 +104,23 @@ def test_a_commit_follows_every_commit_rows_records_with_the_watermark_they_reac
         invoices_mapping, TENANT, every)
 
 
+def test_a_page_larger_than_commit_rows_moves_the_watermark_with_its_last_part(
+        warehouse: SqlWarehouse, invoices_mapping: ObjectMapping,
+        invoices: list[Record]) -> None:
+    pages = stamped(invoices)
+    loads = Loads(warehouse)
+
+    run_sync(Source([pages[0] + pages[1], pages[2]]), warehouse,
+             SyncRequest(invoices_mapping, TENANT, run_id="run-1", commit_rows=4))
+
+    every = [record for page in pages for record in page]
+    assert [(loaded, state and state.watermark_ts) for loaded, state in loads.done] == [
+        (ids(every[:4]), None),  # part of page 1: stored, the watermark stays
+        (ids(every[4:6]), updated_at(every[5])),  # the rest of page 1, and its watermark
+        (ids(every[6:]), updated_at(every[8])),  # page 2 at the end of the run
+    ]
+
+
 def test_small_pages_are_committed_every_commit_every_pages(
         warehouse: SqlWarehouse, invoices_mapping: ObjectMapping,
         invoices: list[Record]) -> None:
@@ -192,18 +209,20 @@ def test_an_error_while_reading_ahead_fails_the_run_once_the_pages_before_it_are
 
 # -- a run killed between two commits ---------------------------------------------------------
 
-@pytest.mark.parametrize(("when", "kill_at", "durable"), [
-    ("after_commit", 1, 1),  # page 1 committed, page 2 read ahead, then killed
-    ("before_commit", 2, 1),  # killed inside page 2's load, before its COMMIT
-    ("after_commit", 2, 2),
+@pytest.mark.parametrize(("when", "kill_at", "commit_rows", "durable", "reached"), [
+    ("after_commit", 1, 3, 3, 3),  # page 1 committed, page 2 read ahead, then killed
+    ("before_commit", 2, 3, 3, 3),  # killed inside page 2's load, before its COMMIT
+    ("after_commit", 2, 3, 6, 6),
+    # Two records a commit: page 2's first two are stored, but the watermark is page 1's.
+    ("after_commit", 3, 2, 5, 3),
 ])
 def test_a_run_killed_between_page_commits_loses_nothing_when_resumed(
         scratch: Scratch, warehouse: SqlWarehouse, invoices_mapping: ObjectMapping,
-        invoices: list[Record], tmp_path: Path, when: str, kill_at: int,
-        durable: int) -> None:
+        invoices: list[Record], tmp_path: Path, when: str, kill_at: int, commit_rows: int,
+        durable: int, reached: int) -> None:
     pages = stamped(invoices)
     spec = {"target": asdict(scratch.target), "schema": scratch.schema, "pages": pages,
-            "kill_at": kill_at, "when": when}
+            "kill_at": kill_at, "when": when, "commit_rows": commit_rows}
     (tmp_path / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
     paths = [str(ROOT / "plugins"), str(ROOT / "tools"), str(ROOT)]
     killed = subprocess.run(
@@ -212,15 +231,15 @@ def test_a_run_killed_between_page_commits_loses_nothing_when_resumed(
         capture_output=True, text=True, timeout=300, check=False)
     assert killed.returncode == -9, killed.stderr[-3000:]
 
-    stored = [record for page in pages[:durable] for record in page]
+    every = [record for page in pages for record in page]
     assert warehouse_data(warehouse, invoices_mapping, TENANT) == expected_rows(
-        invoices_mapping, TENANT, stored)
-    assert watermark(warehouse, invoices_mapping) == updated_at(stored[-1])  # no further
+        invoices_mapping, TENANT, every[:durable])
+    stored = every[:reached]  # the pages stored whole: the watermark goes no further
+    assert watermark(warehouse, invoices_mapping) == updated_at(stored[-1])
 
     source = Source(pages)
     run_sync(source, warehouse, SyncRequest(invoices_mapping, TENANT, run_id="resumed__1"))
 
-    every = [record for page in pages for record in page]
     assert warehouse_data(warehouse, invoices_mapping, TENANT) == expected_rows(
         invoices_mapping, TENANT, every)
     assert watermark(warehouse, invoices_mapping) == updated_at(every[-1])

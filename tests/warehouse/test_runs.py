@@ -114,7 +114,7 @@ def narrow_invoices() -> ObjectMapping:
 
 
 def seed(warehouse: SqlWarehouse, mapping: ObjectMapping, records: list[Record]) -> None:
-    """Store parent rows with a plain INSERT: no load, so also on engines without MERGE."""
+    """Store parent rows with a plain INSERT: no load."""
     staged = stage(transform(mapping, TENANT, records))
     spec = staged.parent.spec
     extra = (warehouse.bind_timestamp(datetime(2026, 1, 1)), "seed")

@@ -82,8 +82,8 @@ def test_a_column_added_to_a_mapping_is_altered_in_and_filled_from_raw_json(
 
     with caplog.at_level(logging.INFO, logger="xero_sync.warehouse.sqlbase"):
         warehouse.ensure_tables([wider])
-    assert f"tenant {TENANT}: {len(invoices)} stored records refilled" in caplog.text
-    assert f"tenant {other_tenant}: 9 stored records refilled" in caplog.text
+    assert f"organisation {TENANT}: {len(invoices)} stored records refilled" in caplog.text
+    assert f"organisation {other_tenant}: 9 stored records refilled" in caplog.text
 
     assert columns_of(warehouse, "invoices")[-1] == "has_errors_added"
     assert columns_of(warehouse, "invoice_line_items")[-1] == "item_code_added"

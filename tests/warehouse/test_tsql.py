@@ -42,7 +42,7 @@ from xero_sync.warehouse.base import SyncRun, SyncState, WarehouseError
 from xero_sync.warehouse.ddl import DIFFERS, SAME, WIDEN, add_column, fit, widen_column
 from xero_sync.warehouse.dialect import MSSQL
 from xero_sync.warehouse.factory import warehouse_for
-from xero_sync.warehouse.mssql import MssqlWarehouse, catalog_type
+from xero_sync.warehouse.mssql import ROLLBACK, MssqlWarehouse, catalog_type
 from xero_sync.warehouse.tables import CONTROL_TABLES, ColumnSpec, child_table, mapping_tables
 from xero_sync.warehouse.tsql import control_statements, mapping_statements
 
@@ -123,14 +123,25 @@ def test_every_generated_statement_parses_as_tsql() -> None:
     assert len(statements) > 500
 
 
-def test_the_merge_is_guarded_and_holds_its_lock(invoices_mapping: ObjectMapping) -> None:
-    merge = parse_tsql(mapping_statements("xero", invoices_mapping)["merge"])[-1]
-    assert isinstance(merge, exp.Merge)
-    text = merge.sql("tsql")
-    assert "WITH (HOLDLOCK)" in text
-    assert "s.[updated_date_utc] >= t.[updated_date_utc]" in text
-    assert "EXCEPT" in text and "COLLATE Latin1_General_100_BIN2" in text
-    assert "OUTPUT $action" in text and "INTO #applied" in text
+def test_the_upsert_is_separate_statements_guarded_under_locks(
+        invoices_mapping: ObjectMapping) -> None:
+    statements = parse_tsql(mapping_statements("xero", invoices_mapping)["upsert"])[1:]
+    assert [type(s) for s in statements] == [exp.Insert, exp.Insert, exp.Update, exp.Insert]
+    decide_update, decide_insert, update, insert = (s.sql("tsql") for s in statements)
+    assert "INTO #applied" in decide_update and "INTO #applied" in decide_insert
+    assert "WITH (UPDLOCK, HOLDLOCK)" in decide_update
+    assert "NOT EXISTS" in decide_insert and "WITH (UPDLOCK, HOLDLOCK)" in decide_insert
+    assert "s.[updated_date_utc] >= t.[updated_date_utc]" in decide_update
+    assert "EXCEPT" in decide_update and "COLLATE Latin1_General_100_BIN2" in decide_update
+    assert "JOIN #applied" in update and "N'UPDATE'" in update
+    assert "JOIN #applied" in insert and "N'INSERT'" in insert
+    assert "OUTPUT" not in " ".join([update, insert])  # Babelfish: no OUTPUT deleted.* on UPDATE
+
+
+def test_no_statement_is_a_merge() -> None:
+    for sql in generated().values():
+        assert not any(isinstance(s, exp.Merge) for s in parse_tsql(sql)), sql
+        assert not re.search(r"\bMERGE\b", sql, re.IGNORECASE), sql
 
 
 # -- a recorded load ---------------------------------------------------------------------------
@@ -165,7 +176,7 @@ class RecordingCursor:
 
 
 class RecordingConnection:
-    """A pymssql stand-in: every key staged is reported inserted by the MERGE."""
+    """A pymssql stand-in: every key staged is reported inserted by the upsert."""
 
     def __init__(self, fail_on: str | None = None) -> None:
         self.log: list[tuple[str, tuple[Any, ...], str]] = []
@@ -186,6 +197,9 @@ class RecordingConnection:
         self.events.append("CLOSE")
 
     def respond(self, sql: str, params: tuple[Any, ...]) -> tuple[list[tuple[Any, ...]], int]:
+        if sql == ROLLBACK:  # MssqlWarehouse rolls back with its own statement
+            self.events.append("ROLLBACK")
+            return [], -1
         self.events.append(sql.split()[0])
         if self.fail_on and self.fail_on in sql:
             raise pymssql.OperationalError("20003, b'Adaptive Server connection timed out'")
@@ -272,7 +286,8 @@ def test_longer_text_is_widened_with_generated_tsql(invoices_mapping: ObjectMapp
         [invoices_mapping])
 
     widen = [sql for sql, _, _ in connection.log if "ALTER COLUMN" in sql]
-    assert widen == ["ALTER TABLE [xero].[invoices] ALTER COLUMN [reference] NVARCHAR(MAX) NULL"]
+    assert widen == ["SET ANSI_NULL_DFLT_ON ON; "
+                     "ALTER TABLE [xero].[invoices] ALTER COLUMN [reference] NVARCHAR(MAX)"]
     parse_tsql(widen[0])
     assert connection.events.count("COMMIT") == 1
 
@@ -301,7 +316,7 @@ class WidenedConnection(RecordingConnection):
         if "[_raw_json] FROM" in sql:
             self.events.append("SELECT")
             return [(r["InvoiceID"], False, json.dumps(r)) for r in self.stored], -1
-        if "FROM #applied" in sql:  # the stored versions: the MERGE changed nothing
+        if "FROM #applied" in sql:  # the stored versions: the upsert changed nothing
             self.events.append("SELECT")
             return [], 0
         return super().respond(sql, params)
@@ -329,7 +344,7 @@ def test_a_widened_mapping_is_refilled_with_generated_tsql(invoices: list[Record
     # Every stored parent is marked for child replacement, then its children are rewritten.
     reapplied = sent.index(statements["refill_reapply"])
     replaced = sent.index(statements["replace_invoice_line_items"])
-    assert sent.index(statements["merge"]) < reapplied < replaced
+    assert sent.index(statements["upsert"]) < reapplied < replaced
     line_rows = json.loads(connection.log[replaced][1][0])
     assert len(line_rows) == sum(len(r["LineItems"]) for r in stored)
     assert {row["item_code_added"] for row in line_rows} == {
@@ -364,7 +379,7 @@ def test_the_json_batch_carries_exact_values(invoices_mapping: ObjectMapping,
 
 def test_a_driver_error_rolls_back_and_names_the_table(invoices_mapping: ObjectMapping,
                                                        invoices: list[Record]) -> None:
-    connection = RecordingConnection(fail_on="MERGE INTO [xero].[invoices]")
+    connection = RecordingConnection(fail_on="UPDATE t SET")
     warehouse = MssqlWarehouse(connection, "xero", description="mssql:recorded")
 
     with pytest.raises(WarehouseError, match=r"\[xero\]\.\[invoices\].*rolled back"):

@@ -210,9 +210,9 @@ def test_every_run_logs_the_organisations_webhook_counts(
     wait_for(world.stored, what="the event")
     with caplog.at_level("INFO", logger="xero_sync.tasks"):
         report_webhooks(world.warehouse(), INVOICES, world.tenants[0], prune=True)
-    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("webhooks")]
-    assert f"webhooks INVOICE tenant {world.tenants[0]}: 1 received, 0 processed, 1 pending, "\
-           "oldest pending" in line
+    (line,) = [r.getMessage() for r in caplog.records if "webhook events (" in r.getMessage()]
+    assert line.startswith(f"invoices for organisation {world.tenants[0]}: webhook events "
+                           "(INVOICE): 1 received, 0 processed, 1 pending, oldest pending ")
 
 
 def test_a_webhook_run_waits_for_a_running_sync_of_the_object(

@@ -29,6 +29,7 @@ from xero_sandbox.generator import (
 )
 
 Record = dict[str, Any]
+BACK_DATED_DAYS = 40  # the first new invoice of a session is dated this long ago
 Data = dict[str, dict[str, Record]]
 
 
@@ -52,7 +53,8 @@ def simulate_activity(data: dict[str, dict[str, dict]], rng: random.Random, now_
                       intensity: int = 10) -> ActivityReport:
     """Change one tenant's records as its users would over a short period, all at ``now_ms``.
 
-    ``intensity`` 10 means about 10 new invoices, 5 edits, 5 payments, 1-2 voids, 2 new contacts,
+    ``intensity`` 10 means about 10 new invoices (the first back-dated), 5 edits, 5 payments
+    (one in a foreign currency when an invoice in one is open), 1-2 voids, 2 new contacts,
     1 archived contact, 1 deleted item, 1 deleted linked transaction, 1 new credit note, plus
     exactly one change Xero documents as not bumping UpdatedDateUTC (reported as ``silent``).
     """
@@ -136,15 +138,22 @@ class _Session:
     # ---- invoices ----------------------------------------------------------------------------
 
     def _new_invoices(self, count: int) -> None:
-        """New sales invoices and bills, dated today; approved ones are posted."""
-        for _ in range(count):
+        """New sales invoices and bills, dated today; approved ones are posted.
+
+        The first is approved and back-dated into an earlier month, as users enter a bill that
+        arrived late: its journal is created now but dated then, so reports of a period
+        already synced change (reports must be recomputed from JournalDate, not appended to).
+        """
+        for index in range(count):
             sales = self.rng.random() < 0.7
             contact = self._trading_contact(sales)
             status = self.rng.choice(("AUTHORISED",) * 6 + ("DRAFT",) * 3 + ("SUBMITTED",))
             number = self._next_number("INV") if sales else str(self.rng.randint(1000, 99999))
             amount_types = self.rng.choice(("Exclusive", "Exclusive", "Inclusive", "NoTax"))
+            dated = self.today - BACK_DATED_DAYS * DAY_MS if index == 0 else self.today
+            status = "AUTHORISED" if index == 0 else status
             record = self.books.invoice("ACCREC" if sales else "ACCPAY", contact, number,
-                                        self.today, status, self.rng.randint(1, 3), amount_types)
+                                        dated, status, self.rng.randint(1, 3), amount_types)
             if status == "AUTHORISED":
                 self.books.post_document("Invoices", record, self.now, "InvoiceID")
             stamp(record, "Invoices", self.now)
@@ -203,7 +212,12 @@ class _Session:
     def _pay_invoices(self, count: int) -> None:
         """Payments against open invoices, about half of them in part."""
         open_invoices = [i for i in self._invoices("AUTHORISED") if i["AmountDue"] > 0]
-        for invoice in self._sample(open_invoices, count):
+        chosen = self._sample(open_invoices, count)
+        foreign = [i for i in open_invoices if i.get("CurrencyCode", self.books.base)
+                   != self.books.base]
+        if chosen and foreign and not any(i in foreign for i in chosen):
+            chosen[-1] = self.rng.choice(foreign)  # one payment in another currency (FX gain)
+        for invoice in chosen:
             due = cents(invoice["AmountDue"])
             amount = due if due < 2 or self.rng.random() < 0.55 else self.rng.randint(1, due - 1)
             payment = self.books.payment(invoice, amount, self.today, self.now)

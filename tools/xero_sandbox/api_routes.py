@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from xero_sandbox import endpoints, malformed, msdate, xmlrender
+from xero_sandbox import endpoints, malformed, msdate, reports, xmlrender
 from xero_sandbox.endpoints import Endpoint
 from xero_sandbox.http import (
     Reply,
@@ -130,6 +130,8 @@ def _serve(state: SandboxState, request: Request, access: AccessToken, tenant_id
     if request.method != "GET":
         return text_reply(501, "The sandbox serves reads only")
     organisation = state.organisations[tenant_id]
+    if endpoint is endpoints.REPORTS:
+        return _report(state, request, access, organisation, rest)
     try:
         with organisation.lock:
             result = _result(organisation, request, endpoint, rest)
@@ -141,6 +143,29 @@ def _serve(state: SandboxState, request: Request, access: AccessToken, tenant_id
             return _render(request, organisation, endpoint, head, result)
     except QueryParseError as error:
         return api_exception(400, 16, "QueryParseException", str(error))
+
+
+def _report(state: SandboxState, request: Request, access: AccessToken,
+            organisation: Organisation, rest: list[str]) -> Reply:
+    """One of Xero's reports, computed from the organisation's ledger (reports.py)."""
+    if not rest:
+        return not_found()
+    params = {key: values[-1] for key, values in request.query.items() if values}
+    now_ms = state.clock.now_ms()
+    try:
+        with organisation.lock:
+            report = reports.build(rest[0], organisation.data, params,
+                                   msdate.from_ms(now_ms).date(), now_ms)
+    except reports.ReportError as error:
+        return api_exception(400, 10, "ValidationException", str(error))
+    if report is None:
+        return not_found()
+    head = _envelope(state, access)
+    headers = {"Xero-Correlation-Id": head["Id"]}
+    if request.wants_json():
+        return json_reply(200, {**head, "Reports": [report]}, headers)
+    return Reply(200, xmlrender.render({**head, "Reports": [report]}),
+                 "text/xml; charset=utf-8", headers)
 
 
 def _result(organisation: Organisation, request: Request, endpoint: Endpoint,

@@ -22,6 +22,7 @@ SCOPES: dict[str, tuple[str, ...]] = {
     "banktransactions": ("accounting.transactions", "accounting.banktransactions"),
     "manualjournals": ("accounting.transactions", "accounting.manualjournals"),
     "journals": ("accounting.journals",),
+    "reports": ("accounting.reports",),
     "items": ("accounting.settings", "accounting.invoices"),
     "payroll_employees": ("payroll.employees",),
 }
@@ -162,12 +163,18 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
 )
 
+# The Reports API (reports.py): computed, not listed, so not among the served endpoints.
+REPORTS = Endpoint("Reports", "ReportID", "reports", updated_field=None, where=False,
+                   order=False)
+
 BASE_PATHS = {ACCOUNTING: "/api.xro/2.0", PAYROLL_AU: "/payroll.xro/1.0"}
 
 
 def find(family: str, name: str) -> Endpoint | None:
     """The endpoint for a path segment, matched case-insensitively as Xero does."""
     lowered = name.lower()
+    if family == ACCOUNTING and lowered == "reports":
+        return REPORTS
     for endpoint in ENDPOINTS:
         if endpoint.family == family and endpoint.name.lower() == lowered:
             return endpoint

@@ -36,6 +36,8 @@ class KeyMismatchError(TokenStoreError, ConfigurationError):
     """
 
     retryable = False
+    fix = ("Put back the Fernet key the tokens were stored with (AIRFLOW_FERNET_KEY or "
+           "XERO_SYNC_FERNET_KEY), or replace the tokens: README, Runbook, a lost Fernet key.")
 
 
 class TokenCipher:

@@ -122,7 +122,7 @@ class TokenManager:
         try:
             tokens, refreshed = self._obtain(held.tokens)
         except XeroSyncError as error:
-            held.record_error(str(error))
+            held.record_error(_one_line(error))
             raise
         held.save(tokens, refreshed=refreshed)
         log.info("refreshed access token for app %s (expires %s)", self.app_key,
@@ -139,9 +139,8 @@ class TokenManager:
         if current is None or current.refresh_token is None:
             raise ReauthorizationRequired(
                 f"no Xero tokens are stored for app {self.app_key} in the token store "
-                f"{self.store.description}; connect the app first. Run: "
-                f"{authorize_command(self.conn_id)}"
-            )
+                f"{self.store.description}.",
+                fix=f"Connect the app first: run {authorize_command(self.conn_id)}")
         refresh_token = current.refresh_token
         return self._retrying(lambda: self.oauth.refresh(refresh_token)), True
 
@@ -171,3 +170,10 @@ class TokenManager:
         if not self._table_ready:
             self.store.ensure_table()
             self._table_ready = True
+
+
+def _one_line(error: XeroSyncError) -> str:
+    """An error as ``status`` shows it in its list of problems: what happened, then what to do
+    (the task log has them the other way round, on two lines: ``progress.failure``)."""
+    detail = error.detail.strip()
+    return f"{detail}{'' if detail.endswith('.') else '.'} {error.fix}"

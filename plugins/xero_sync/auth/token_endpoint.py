@@ -151,7 +151,9 @@ class OAuthClient:
             error = ""
         conn = f"connection {self.conn_id!r}"
         if error == "invalid_grant":
-            return ReauthorizationRequired(self._invalid_grant_message(grant_type))
+            return ReauthorizationRequired(
+                self._invalid_grant_message(grant_type),
+                fix=f"Connect the Xero app again: run {authorize_command(self.conn_id)}")
         if error == "invalid_client":
             return ConfigurationError(
                 f"{conn}: Xero rejected the client id/secret (invalid_client); set login to the "
@@ -174,5 +176,5 @@ class OAuthClient:
             "than 30 minutes ago by a process that lost Xero's answer)")
         return (
             f"Xero answered invalid_grant for {what} of app {self.settings.client_id}: a person "
-            f"must connect the app again. Run: {authorize_command(self.conn_id)}"
+            "must connect the app again."
         )

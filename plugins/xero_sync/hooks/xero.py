@@ -8,6 +8,7 @@ lives there too, so every worker and DAG shares each organisation's minute.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from datetime import datetime
 from functools import cached_property
@@ -66,22 +67,37 @@ class XeroHook(BaseHook):
                               self.settings.rate_limits)
         return XeroClient(self.settings, manager, limiter=limiter)
 
+    def fork(self) -> XeroHook:
+        """A hook for another thread of the same task: the same connections (read once), a
+        client of its own, so each organisation's calls are counted apart and no HTTP session
+        is shared between threads. Tokens and rate limits stay shared through the warehouse."""
+        twin = copy.copy(self)
+        twin.__dict__.pop("client", None)
+        return twin
+
     def tenant_ids(self, requested: list[str] | None = None) -> list[str]:
-        """The organisations to sync: connected ones, narrowed by the connection and the run.
+        """The ids of :meth:`organisations`, in the same order."""
+        return list(self.organisations(requested))
+
+    def organisations(self, requested: list[str] | None = None) -> dict[str, str]:
+        """The organisations to sync, id → name (Xero's ``tenantName``; the id when Xero gives
+        none): connected ones, narrowed by the connection and the run.
 
         A tenant named in the connection or the run but not connected to the app is an error,
         not silently skipped: its data would otherwise stop arriving without anyone noticing.
         So is no organisation at all: the sync would be skipped and every run look green.
         """
-        connected = [str(c["tenantId"]).lower() for c in self.client.connections()
-                     if c.get("tenantType", "ORGANISATION") == "ORGANISATION"]
+        names = {str(c["tenantId"]).lower(): str(c.get("tenantName") or c["tenantId"])
+                 for c in self.client.connections()
+                 if c.get("tenantType", "ORGANISATION") == "ORGANISATION"}
+        connected = list(names)
         if not connected:
             raise NoOrganisationsConnected(
                 f"no Xero organisation is connected to the app of connection "
                 f"{self.xero_conn_id!r} (each one was disconnected in Xero, or the consent "
-                "chose none), so nothing can be synced. Connect them again: run "
-                f"{authorize_command(self.xero_conn_id)} and choose the organisations."
-            )
+                "chose none), so nothing can be synced.",
+                fix=f"Connect them again: run {authorize_command(self.xero_conn_id)} and choose "
+                "the organisations.")
         wanted = [t.lower() for t in (requested or self.settings.tenant_ids or connected)]
         missing = [t for t in wanted if t not in connected]
         if missing:
@@ -90,7 +106,7 @@ class XeroHook(BaseHook):
                 f"connection {self.xero_conn_id!r}; connected: {', '.join(connected) or 'none'}."
                 " Run the authorize command to connect them, or fix tenant_ids."
             )
-        return wanted
+        return {tenant: names[tenant] for tenant in wanted}
 
     def extract(self, spec: ExtractSpec, tenant_id: str, since: datetime | None = None,
                 offset: int | None = None) -> Iterator[Page]:

@@ -1,6 +1,6 @@
 """The warehouse interface every dialect implements, and the records it exchanges.
 
-One call, one transaction: ``load`` stages a batch, MERGEs it (a row is only overwritten by
+One call, one transaction: ``load`` stages a batch, upserts it (a row is only overwritten by
 one whose UpdatedDateUTC is not older), replaces the children of the staged parents, stores
 quarantined records and moves the watermark, all committed together or not at all. A crash
 at any point therefore leaves data and watermark consistent, and a rerun repeats little.
@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from xero_sync.errors import XeroSyncError
 from xero_sync.mapping import ObjectMapping
+from xero_sync.progress import counted
 from xero_sync.transform import Batch
 
 DEFAULT_SCHEMA = "xero"
@@ -60,6 +61,14 @@ class LoadCounts:
         for name in vars(self):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
+    def __str__(self) -> str:
+        """In words, for the task log (where a dataclass repr reads as code)."""
+        stored = counted(self.inserted + self.updated, "record")
+        return (f"{stored} stored ({self.inserted:,} new, {self.updated:,} changed), "
+                f"{self.unchanged:,} already up to date, {self.deleted:,} marked deleted, "
+                f"{self.quarantined:,} quarantined, {counted(self.child_rows, 'child row')} "
+                "written")
+
 
 @dataclass(frozen=True)
 class SyncRun:
@@ -76,6 +85,7 @@ class SyncRun:
     counts: LoadCounts
     error: str | None = None
     quarantine_waiting: int | None = None  # records left in _quarantine after the run
+    tenant_name: str | None = None  # the organisation's name in Xero, beside its id
 
 
 class Warehouse(ABC):
@@ -103,7 +113,7 @@ class Warehouse(ABC):
     @abstractmethod
     def load(self, batch: Batch, run: RunContext, state: SyncState | None,
              events_done: Sequence[str] = ()) -> LoadCounts:
-        """Stage, MERGE, replace children, quarantine, move the watermark to ``state`` (never
+        """Stage, upsert, replace children, quarantine, move the watermark to ``state`` (never
         back) and mark the webhook events ``events_done`` processed, in one transaction."""
 
     @abstractmethod
@@ -141,6 +151,12 @@ class Warehouse(ABC):
     def record_run(self, run: SyncRun) -> None:
         """Append a row to ``_sync_runs`` (its own transaction)."""
 
+    def succeeded_tenants(self, run_id: str, object_name: str) -> set[str]:
+        """The organisations (lower-case ids) whose sync of the object in Airflow run
+        ``run_id`` is recorded in ``_sync_runs`` as a success: a task's retry skips them.
+        A warehouse that records no runs has none."""
+        return set()
+
     @abstractmethod
     def close(self) -> None:
         """Release the connection."""
@@ -151,8 +167,14 @@ class WarehouseError(XeroSyncError):
     nothing of the batch is stored and the watermark did not move. Retrying can help."""
 
     retryable = True
+    fix = ("Check that the warehouse (connection xero_warehouse) is up and reachable: nothing "
+           "of the batch was stored, and Airflow retries this task.")
 
 
 class RunLocked(WarehouseError):
     """Another run of the same object for the same organisation held the run lock for longer
     than this run would wait. Nothing was read or stored; retrying after it ends helps."""
+
+    fix = ("Nothing to do: Airflow retries this task after the other run of this object and "
+           "organisation ends. If it recurs, schedule backfills and reconciliations away from "
+           "the scheduled runs.")

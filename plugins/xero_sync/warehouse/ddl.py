@@ -53,8 +53,14 @@ def widen_column(dialect: Dialect, schema: str, table: str, column: ColumnSpec) 
     whose TEXT has no length."""
     name, sql_type = dialect.quote(column.name), dialect.sql_type(column)
     if dialect.name == "mssql":
-        null = "NULL" if column.nullable else "NOT NULL"
-        return f"ALTER TABLE {dialect.table(schema, table)} ALTER COLUMN {name} {sql_type} {null}"
+        # SQL Server makes an ALTER COLUMN without a NULL clause nullable under
+        # ANSI_NULL_DFLT_ON ON; Babelfish rejects the clause and keeps the column's
+        # nullability. Widened columns are nullable mapping columns (keys are never widened),
+        # so this spelling gives a nullable column on both. A NOT NULL column keeps its clause:
+        # right on SQL Server, refused loudly by Babelfish rather than made nullable.
+        null = "" if column.nullable else " NOT NULL"
+        return (f"SET ANSI_NULL_DFLT_ON ON; ALTER TABLE {dialect.table(schema, table)} "
+                f"ALTER COLUMN {name} {sql_type}{null}")
     return f"ALTER TABLE {dialect.table(schema, table)} ALTER COLUMN {name} TYPE {sql_type}"
 
 

@@ -27,6 +27,7 @@ class LockTimeout(XeroSyncError):
     """Another worker held a warehouse lock too long; a retry of the task can succeed."""
 
     retryable = True
+    fix = "Nothing to do: Airflow retries this task once the other worker lets the lock go."
 
 
 class LockingSession:

@@ -4,7 +4,11 @@ The statements are generated in ``tsql.py`` (and kept as golden files); this mod
 in one transaction per load. In Airflow the connection comes from ``MsSqlHook.get_conn()``
 (``factory.py``); tests and the command line open one from a ``WarehouseTarget``. The
 provider's ``insert_rows(replace=True)`` is not used: it sends one MERGE per row and commits
-every 1,000 rows, so a crash would leave half a batch (see airflow-3.md, section 4).
+every 1,000 rows, so a crash would leave half a batch (see airflow-3.md, section 4); the load
+is the upsert of separate statements in ``tsql.py``, which says why it is not a MERGE.
+
+Every transaction of a load takes an application lock on the table and organisation right
+after it begins (``_lock_load``): it serialises writers on SQL Server and on Babelfish alike.
 
 The run lock (``SqlWarehouse.run_lock``) is ``sp_getapplock`` owned by the session of the
 warehouse's connection: it outlives the run's transactions, and the server releases it when
@@ -14,6 +18,7 @@ the session ends, so a run whose process dies (SIGKILL included) cannot leave it
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -30,7 +35,7 @@ from xero_sync.warehouse.tsql import (
     ddl_lock_sql,
     existing_columns_sql,
     forget_quarantined_sql,
-    merge_sql,
+    load_lock_sql,
     primary_key_sql,
     quarantine_sql,
     reapply_sql,
@@ -43,8 +48,12 @@ from xero_sync.warehouse.tsql import (
     session_sql,
     stage_sql,
     touch_sql,
+    upsert_sql,
 )
 from xero_sync.warehouse.values import canonical, convert_column, json_converter
+
+log = logging.getLogger(__name__)
+ROLLBACK = "IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION; BEGIN TRANSACTION"
 
 
 class MssqlWarehouse(SqlWarehouse):
@@ -67,16 +76,42 @@ class MssqlWarehouse(SqlWarehouse):
     def _begin(self, cursor: Any) -> None:
         cursor.execute(session_sql())
 
+    def _rollback(self) -> None:
+        """What pymssql's ``rollback()`` does (ROLLBACK, then BEGIN TRAN: a pymssql connection
+        always has a transaction open), but only rolling back a transaction that is open.
+        After an error ``SET XACT_ABORT ON`` has rolled it back already; a ROLLBACK then fails
+        with 3903, which pymssql ignores only in SQL Server's wording. Babelfish words it as
+        PostgreSQL does, so ``rollback()`` raised and skipped its BEGIN TRAN, and the next
+        statements ran outside any transaction. ``IF @@TRANCOUNT > 0`` is the same on both."""
+        try:
+            cursor = self.connection.cursor()
+            try:
+                cursor.execute(ROLLBACK)
+            finally:
+                cursor.close()
+        except Exception as error:  # the connection may be gone: the server rolls back then
+            log.warning("warehouse %s: rollback failed: %s", self.description, error)
+
     def _lock_ddl(self, cursor: Any) -> None:
-        resource = f"xero_sync:ddl:{self.schema}"
-        cursor.execute(ddl_lock_sql(), (resource,))
+        self._transaction_lock(cursor, ddl_lock_sql(), f"xero_sync:ddl:{self.schema}",
+                               "the table-creation lock")
+
+    def _lock_load(self, cursor: Any, table: str, tenant_id: str) -> None:
+        """Serialise the writers of one table and organisation for the transaction
+        (``tsql.load_lock_sql``: Babelfish takes no lock for the upsert's table hints)."""
+        self._transaction_lock(cursor, load_lock_sql(),
+                               f"xero_sync:load:{self.schema}:{table}:{tenant_id}",
+                               f"the load lock of {self.table(table)}")
+
+    def _transaction_lock(self, cursor: Any, sql: str, resource: str, what: str) -> None:
+        cursor.execute(sql, (resource,))
         row = cursor.fetchone()
         code = None if row is None else int(row[0])
         if code is None or code < 0:
             raise WarehouseError(
                 f"warehouse {self.description}: sp_getapplock on {resource!r} returned {code} "
-                "(-1 timeout, -2 cancelled, -3 deadlock): another task held the table-creation "
-                "lock too long; retry the task"
+                f"(-1 timeout, -2 cancelled, -3 deadlock): another task held {what} too "
+                "long; retry the task"
             )
 
     def _acquire_run_lock(self, resource: str) -> bool:
@@ -116,7 +151,7 @@ class MssqlWarehouse(SqlWarehouse):
     def _merge_parents(self, cursor: Any, staged: StagedBatch, run: RunContext) -> ParentResult:
         mapping = staged.mapping
         cursor.execute(stage_sql(self.schema, mapping), (frame_json(staged.parent),))
-        cursor.execute(merge_sql(self.schema, mapping), (run.loaded_at, run.run_id))
+        cursor.execute(upsert_sql(self.schema, mapping), (run.loaded_at, run.run_id))
         cursor.execute(applied_sql(mapping))
         rows = cursor.fetchall()
         inserted = sum(1 for row in rows if row[0] == "INSERT")
@@ -127,7 +162,7 @@ class MssqlWarehouse(SqlWarehouse):
 
     def _reapply(self, cursor: Any, staged: StagedBatch, merged: ParentResult) -> ParentResult:
         """``replace_children_sql`` replaces the children of ``#applied``'s UPDATE rows: add
-        every staged parent the MERGE left alone."""
+        every staged parent the upsert left alone."""
         cursor.execute(reapply_sql(staged.mapping))
         return super()._reapply(cursor, staged, merged)
 

@@ -2,7 +2,7 @@
 
 ``load`` is one transaction (design decisions 4 and 5):
 
-1. stage the parent rows, one per key (``staging.py``), and MERGE them: a stored row is only
+1. stage the parent rows, one per key (``staging.py``), and upsert them: a stored row is only
    overwritten by a staged row whose UpdatedDateUTC is not older, and a staged row identical to
    the stored one is left alone (counted unchanged, children untouched);
 2. set ``_run_id`` on every stored row the source contained, applied or not; in a snapshot
@@ -55,6 +55,7 @@ from typing import Any, ClassVar
 
 from xero_sync.errors import ConfigurationError
 from xero_sync.mapping import ObjectMapping
+from xero_sync.progress import counted, subject
 from xero_sync.transform import Batch, Quarantined, transform
 from xero_sync.warehouse.base import (
     DEFAULT_SCHEMA,
@@ -91,6 +92,7 @@ from xero_sync.warehouse.statements import (
     raw_page_sql,
     reset_state_sql,
     select_state_sql,
+    succeeded_tenants_sql,
     tenants_sql,
 )
 from xero_sync.warehouse.tables import (
@@ -114,7 +116,7 @@ LOCK_POLL_SECONDS = 2.0  # how often a waiting run tries the run lock again
 
 @dataclass
 class ParentResult:
-    """What the MERGE of a batch's parent rows did."""
+    """What the upsert of a batch's parent rows did."""
 
     inserted: int
     updated: int
@@ -254,7 +256,7 @@ class SqlWarehouse(Warehouse):
 
     def load(self, batch: Batch, run: RunContext, state: SyncState | None,
              events_done: Sequence[str] = ()) -> LoadCounts:
-        """Stage, MERGE, replace children, record seen keys (snapshots), quarantine, move the
+        """Stage, upsert, replace children, record seen keys (snapshots), quarantine, move the
         watermark, mark the webhook events ``events_done`` processed: one transaction."""
         return self._load(batch, run, state, [], events_done)
 
@@ -265,6 +267,7 @@ class SqlWarehouse(Warehouse):
         staged = stage(batch)
         where = f"{self.table(batch.mapping.table)} (tenant {batch.tenant_id})"
         with self._transaction(f"load {staged.parent.size} rows", where) as cursor:
+            self._lock_load(cursor, batch.mapping.table, batch.tenant_id)
             counts = self._load_staged(cursor, staged, run)
             if run.snapshot and staged.seen_keys:
                 self._record_seen(cursor, staged, _seen_texts(staged), run)
@@ -273,7 +276,7 @@ class SqlWarehouse(Warehouse):
             if state is not None:
                 self._save_state(cursor, state, run)
             mark_processed(self, cursor, batch.tenant_id, events_done, run.run_id, run.loaded_at)
-        log.info("%s tenant %s: %s", batch.mapping.name, batch.tenant_id, counts)
+        log.info("%s: %s; committed", subject(batch.mapping.name, batch.tenant_id), counts)
         self._after_commit(staged)
         return counts
 
@@ -293,13 +296,14 @@ class SqlWarehouse(Warehouse):
         params = (True, self.bind_timestamp(run.loaded_at), tenant_id, False, mapping.name)
         where = f"{self.table(mapping.table)} (tenant {tenant_id})"
         with self._transaction("mark rows missing from the snapshot deleted", where) as cursor:
+            self._lock_load(cursor, mapping.table, tenant_id)
             cursor.execute(sql, params)
             marked = int(cursor.rowcount)
             cursor.execute(clear_seen_sql(self.sql, self.schema), (mapping.name, tenant_id))
             if state is not None:
                 self._save_state(cursor, state, run)
-        log.info("%s tenant %s: %d rows missing from the snapshot marked deleted",
-                 mapping.name, tenant_id, marked)
+        log.info("%s: %s missing from the snapshot marked deleted", subject(mapping.name,
+                 tenant_id), counted(marked, "row"))
         return marked
 
     def retry_quarantined(self, mapping: ObjectMapping, tenant_id: str,
@@ -325,9 +329,9 @@ class SqlWarehouse(Warehouse):
                 try:
                     records.append(json.loads(raw))
                 except ValueError as error:  # stays waiting: a person must look at it
-                    log.warning("%s tenant %s: quarantined record %s has unreadable raw JSON "
-                                "(%s); it stays in quarantine", mapping.name, tenant_id, key,
-                                error)
+                    log.warning("%s: quarantined record %s has unreadable raw JSON "
+                                "(%s); it stays in quarantine", subject(mapping.name, tenant_id),
+                                key, error)
                     continue
                 keys.append(str(key))
             total.add(self._load(transform(mapping, tenant_id, records), run, None, keys))
@@ -368,10 +372,20 @@ class SqlWarehouse(Warehouse):
                   self.bind_timestamp(run.started_at), self.bind_timestamp(run.finished_at),
                   run.status, run.calls, run.pages, counts.inserted, counts.updated,
                   counts.unchanged, counts.deleted, counts.child_rows, counts.quarantined,
-                  run.error, run.quarantine_waiting)
+                  run.error, run.quarantine_waiting, run.tenant_name)
         table = self.table(SYNC_RUNS.name)
         with self._transaction("record the run", table) as cursor:
             cursor.execute(self.insert_sql(SYNC_RUNS), values)
+
+    def succeeded_tenants(self, run_id: str, object_name: str) -> set[str]:
+        """``SELECT DISTINCT tenant_id`` of the run's successful ``_sync_runs`` rows of the
+        object (``Warehouse.succeeded_tenants``)."""
+        table = self.table(SYNC_RUNS.name)
+        with self._transaction("read the run's successful syncs", table) as cursor:
+            cursor.execute(succeeded_tenants_sql(self.sql, self.schema),
+                           (run_id, object_name, "success"))
+            rows = cursor.fetchall()
+        return {str(row[0]).lower() for row in rows}
 
     def settle_webhook_events(self, tenant_id: str, category: str, received_before: datetime,
                               run_id: str) -> int:
@@ -438,6 +452,10 @@ class SqlWarehouse(Warehouse):
     def _create_schema(self, cursor: Any) -> None:
         """Create the warehouse schema if missing."""
 
+    def _lock_load(self, cursor: Any, table: str, tenant_id: str) -> None:
+        """Serialise, until the transaction ends, the writers of one table and organisation
+        (SQL Server; PostgreSQL's ON CONFLICT and SQLite's single writer need none)."""
+
     def _existing_columns(self, cursor: Any, table: str) -> dict[str, str]:
         """The columns a table has now, in order, with their types as the catalog spells them
         (``ddl.normal_type`` reads them); empty when the table does not exist."""
@@ -448,7 +466,7 @@ class SqlWarehouse(Warehouse):
         raise NotImplementedError
 
     def _merge_parents(self, cursor: Any, staged: StagedBatch, run: RunContext) -> ParentResult:
-        """Stage and MERGE the parent rows."""
+        """Stage and upsert the parent rows."""
         raise NotImplementedError
 
     def _touch(self, cursor: Any, staged: StagedBatch, keys: list[Any], run: RunContext) -> None:
@@ -616,6 +634,7 @@ class SqlWarehouse(Warehouse):
         tenants = [canonical(row[0]) for row in cursor.fetchall()]
         total = 0
         for tenant_id in tenants:
+            self._lock_load(cursor, mapping.table, tenant_id)
             refilled = 0
             for records, deleted in self._stored_records(cursor, mapping, tenant_id):
                 batch = transform(mapping, tenant_id, records)
@@ -632,7 +651,7 @@ class SqlWarehouse(Warehouse):
                                         run)
                 self._discard_stage(cursor)
                 refilled += len(records)
-            log.info("%s tenant %s: %d stored records refilled", mapping.name, tenant_id,
+            log.info("%s: %d stored records refilled", subject(mapping.name, tenant_id),
                      refilled)
             total += refilled
         return total

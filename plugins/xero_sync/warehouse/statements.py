@@ -12,6 +12,7 @@ from xero_sync.warehouse.dialect import Dialect
 from xero_sync.warehouse.tables import (
     QUARANTINE,
     SYNC_LOCKS,
+    SYNC_RUNS,
     SYNC_SEEN,
     SYNC_STATE,
     ColumnSpec,
@@ -110,6 +111,14 @@ def count_quarantine_sql(dialect: Dialect, schema: str) -> str:
     q, m = dialect.quote, dialect.marker
     return (f"SELECT COUNT(*) FROM {dialect.table(schema, QUARANTINE.name)} "  # noqa: S608 - identifiers only
             f"WHERE {q('tenant_id')} = {m} AND {q('object')} = {m}")
+
+
+def succeeded_tenants_sql(dialect: Dialect, schema: str) -> str:
+    """The organisations with a successful sync of an object in a run; parameters: run_id,
+    object, status ('success')."""
+    q, m = dialect.quote, dialect.marker
+    return (f"SELECT DISTINCT {q('tenant_id')} FROM {dialect.table(schema, SYNC_RUNS.name)} "  # noqa: S608 - identifiers only
+            f"WHERE {q('run_id')} = {m} AND {q('object')} = {m} AND {q('status')} = {m}")
 
 
 def quarantined_key_sql(dialect: Dialect, schema: str) -> str:

@@ -79,6 +79,8 @@ SYNC_RUNS = TableSpec("_sync_runs", (
     ColumnSpec("error", "string"),
     # Added later, so ALTERed onto older tables: records still waiting in _quarantine.
     ColumnSpec("quarantine_waiting", "bigint"),
+    # Added later too: the organisation's name in Xero (/connections), beside its id.
+    ColumnSpec("tenant_name", "string", 255),
 ), ())
 
 QUARANTINE = TableSpec("_quarantine", (

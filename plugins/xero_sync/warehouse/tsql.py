@@ -7,14 +7,23 @@ parameters client-side as quoted literals; the JSON is ASCII (``\\uXXXX`` escape
 character can be lost to a connection charset on the way.
 
 Staging keeps bounded text as NVARCHAR(MAX): OPENJSON silently cuts a value longer than its
-declared type, while the MERGE into the NVARCHAR(n) column fails loudly (ANSI_WARNINGS, set per
-transaction below) and the batch is rolled back instead of stored shortened.
+declared type, while the write into the NVARCHAR(n) column fails loudly (ANSI_WARNINGS, set
+per transaction below) and the batch is rolled back instead of stored shortened.
 
-The MERGE overwrites a stored row only when the staged one is not older and differs from it:
+The upsert is separate statements, not MERGE (design decision 5): MERGE has a long record of
+wrong results and concurrency bugs in SQL Server, several closed "won't fix", and the
+practitioners most cited on it (Aaron Bertrand, Michael J. Swart, Paul White) advise separate
+statements under explicit locks; Babelfish, the T-SQL engine the tests run on, rejects it.
+``#stage`` holds the batch, one row per key. Two INSERT … SELECT statements decide into
+``#applied``, reading the target ``WITH (UPDLOCK, HOLDLOCK)`` so the decision holds until the
+commit: the stored rows to update (the staged one is not older and differs:
 ``EXISTS (SELECT s.… EXCEPT SELECT t.…)`` is the NULL-safe comparison, with ``_raw_json`` under
-a binary collation because the database's default collation may ignore case and trailing
-spaces. ``OUTPUT … INTO #applied`` records what was written; the children of exactly those
-parents are then replaced.
+a binary collation because the database's default may ignore case and trailing spaces) and
+the keys to insert (NOT EXISTS). Then one UPDATE … FROM and one INSERT … SELECT apply exactly
+``#applied``, and the children of exactly those parents are replaced. Before all of it the
+transaction takes ``sp_getapplock`` on the table and organisation (``load_lock_sql``): on SQL
+Server the hints alone would do, but Babelfish accepts them and takes no lock, and the
+application lock serialises writers on both engines.
 """
 
 from __future__ import annotations
@@ -97,12 +106,12 @@ def record_seen_sql(schema: str) -> str:
     key = Q("record_key")
     return (
         "DECLARE @object NVARCHAR(100) = %s, @tenant_id UNIQUEIDENTIFIER = %s, "  # noqa: S608 - identifiers only
-        "@run_id NVARCHAR(250) = %s, @keys NVARCHAR(MAX) = %s;\n"
+        f"@run_id NVARCHAR(250) = %s, @keys NVARCHAR(MAX) = %s;\n{JSON_PROBE}\n"
         f"INSERT INTO {table} ({MSSQL.columns(SYNC_SEEN.names)})\n"
-        f"SELECT DISTINCT @object, @tenant_id, k.{key}, @run_id\n"
+        f"SELECT DISTINCT @object, @tenant_id, {json_text('k.' + key)}, @run_id\n"
         f"FROM OPENJSON(@keys) WITH ({key} NVARCHAR(MAX) '$') AS k\n"
         f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS s WHERE s.{Q('object')} = @object "
-        f"AND s.{Q('tenant_id')} = @tenant_id AND s.{key} = k.{key})"
+        f"AND s.{Q('tenant_id')} = @tenant_id AND s.{key} = {json_text('k.' + key)})"
     )
 
 
@@ -112,10 +121,11 @@ def forget_quarantined_sql(schema: str) -> str:
     key = Q("record_key")
     return (
         "DECLARE @tenant_id UNIQUEIDENTIFIER = %s, @object NVARCHAR(100) = %s, "  # noqa: S608 - identifiers only
-        "@keys NVARCHAR(MAX) = %s;\n"
+        f"@keys NVARCHAR(MAX) = %s;\n{JSON_PROBE}\n"
         f"DELETE FROM {MSSQL.table(schema, QUARANTINE.name)}\n"
         f"WHERE {Q('tenant_id')} = @tenant_id AND {Q('object')} = @object AND {key} IN "
-        f"(SELECT k.{key} FROM OPENJSON(@keys) WITH ({key} NVARCHAR(MAX) '$') AS k)"
+        f"(SELECT {json_text('k.' + key)} FROM OPENJSON(@keys) WITH ({key} NVARCHAR(MAX) '$') "
+        "AS k)"
     )
 
 
@@ -159,6 +169,65 @@ def _stage_type(column: ColumnSpec) -> str:
     return MSSQL.sql_type(column)
 
 
+# Babelfish 4.4 returns a JSON string from OPENJSON and JSON_VALUE still escaped as JSON
+# (\" \\ \n \r \t \b \f, \u00XX for other control characters; \uXXXX of other characters is
+# decoded); SQL Server decodes every escape, as the JSON standard says. The probe asks the
+# engine which it does, so the same statement is right on both: on SQL Server @json_escaped
+# is 0 and every text column is taken as OPENJSON returns it (the decoding below is never
+# evaluated); on Babelfish the escapes are decoded, and the probe turns it off by itself once
+# Babelfish decodes them.
+JSON_PROBE = ("DECLARE @json_escaped BIT = CASE WHEN JSON_VALUE(N'[\"\\\\\"]', '$[0]') = N'\\' "
+              "THEN 0 ELSE 1 END;")
+_SHORT_ESCAPES = (('\\"', "N'\"'"), ("\\n", "NCHAR(10)"), ("\\r", "NCHAR(13)"),
+                  ("\\t", "NCHAR(9)"), ("\\b", "NCHAR(8)"), ("\\f", "NCHAR(12)"))
+_BACKSLASH, _ONE = "NCHAR(1) + NCHAR(3)", "NCHAR(1) + NCHAR(2)"
+TEXT_TYPES = ("string", "json")  # the column types OPENJSON reads as text
+
+
+def json_text(expression: str) -> str:
+    """A text value read by OPENJSON, decoded where the engine left it escaped (JSON_PROBE).
+
+    An escaped value holds no control character (they are all escaped), so ``\\\\`` is first
+    set aside as two control characters; every backslash left then starts an escape, decoded
+    in turn (the ``\\u00XX`` of control characters only when there are any: most values
+    have none, and each REPLACE reads the whole value); ``\\u0001`` becomes a pair too,
+    since NCHAR(1) marks the pairs. Binary collation: a linguistic one may ignore control
+    characters when REPLACE compares."""
+    decoded = f"REPLACE({expression} COLLATE {BINARY}, N'\\\\', {_BACKSLASH})"
+    for escape, character in _SHORT_ESCAPES:
+        decoded = f"REPLACE({decoded}, N'{escape}', {character})"
+    controls = decoded
+    for code in (c for c in range(2, 32) if c not in (8, 9, 10, 12, 13)):
+        controls = f"REPLACE({controls}, N'\\u{code:04x}', NCHAR({code}))"
+    controls = f"REPLACE({controls}, N'\\u0001', {_ONE})"
+    either = (f"CASE WHEN CHARINDEX(N'\\u00', {expression}) > 0 THEN {controls} "
+              f"ELSE {decoded} END")
+    decoded = f"REPLACE(REPLACE({either}, {_BACKSLASH}, N'\\'), {_ONE}, NCHAR(1))"
+    return (f"CASE WHEN @json_escaped = 1 AND CHARINDEX(N'\\', {expression}) > 0 "
+            f"THEN {decoded} COLLATE DATABASE_DEFAULT ELSE {expression} END")
+
+
+def json_columns(spec: TableSpec, names: list[str], alias: str = "j") -> str:
+    """The OPENJSON columns ``names`` as a select list, text decoded (``json_text``)."""
+    def column(name: str) -> str:
+        reference = f"{alias}.{Q(name)}"
+        if spec.column(name).type not in TEXT_TYPES:
+            return reference
+        return f"{json_text(reference)} AS {Q(name)}"
+
+    return ",\n       ".join(column(name) for name in names)
+
+
+def load_lock_sql() -> str:
+    """Taken right after a load's transaction begins: an exclusive application lock on the
+    table and organisation (parameter: the resource), owned by the transaction, so COMMIT or
+    ROLLBACK releases it. It is what serialises two writers of overlapping keys on Babelfish,
+    which accepts ``UPDLOCK, HOLDLOCK`` and takes no lock; on SQL Server it makes the hints'
+    range locks uncontended. The run lock (one run per object and organisation) stays: this
+    one also covers refills and loads outside a run."""
+    return ddl_lock_sql()
+
+
 def stage_sql(schema: str, mapping: ObjectMapping) -> str:
     """The batch's parent rows → ``#stage``; an empty ``#applied``. Parameter: the JSON."""
     spec = parent_table(mapping)
@@ -168,33 +237,47 @@ def stage_sql(schema: str, mapping: ObjectMapping) -> str:
                f"{Q(key.name)} {MSSQL.sql_type(key)} NOT NULL",
                f"{Q('is_deleted')} BIT NOT NULL", f"{Q('was_deleted')} BIT NULL"]
     return (
-        "DECLARE @json NVARCHAR(MAX) = %s;\n"
+        f"DECLARE @json NVARCHAR(MAX) = %s;\n{JSON_PROBE}\n"
         "DROP TABLE IF EXISTS #stage;\n"
-        f"SELECT {MSSQL.columns(spec.data_columns, 'j')}\nINTO #stage\n"
+        f"SELECT {json_columns(spec, spec.data_columns)}\nINTO #stage\n"
         f"FROM {openjson(spec, spec.data_columns)};\n"
         "DROP TABLE IF EXISTS #applied;\n"
         f"CREATE TABLE #applied ({', '.join(applied)})"
     )
 
 
-def merge_sql(schema: str, mapping: ObjectMapping) -> str:
-    """``#stage`` → the table: newer and different rows only. Parameters: loaded_at, run_id."""
+def upsert_sql(schema: str, mapping: ObjectMapping) -> str:
+    """``#stage`` → the table, newer and different rows only, as separate statements (module
+    docstring): decide into ``#applied`` under the target's locks, then UPDATE and INSERT
+    exactly what was decided. Parameters: loaded_at, run_id."""
     spec = parent_table(mapping)
+    table = MSSQL.table(schema, spec.name)
     compared = compared_columns(mapping)
-    on = " AND ".join(f"t.{Q(name)} = s.{Q(name)}" for name in spec.key)
-    matched = [_newer(mapping), _differs(compared)]
-    sets = ", ".join(f"{Q(name)} = s.{Q(name)}" for name in compared)
-    output = ", ".join(_output_columns(mapping))
+    key = mapping.key_column
+    matched = " AND ".join(f"t.{Q(name)} = s.{Q(name)}" for name in spec.key)
+    decided = [_newer(mapping), _differs(compared)]
+    names = MSSQL.columns([name.format(key=key) for name in _OUTPUT])
+    sets = ",\n    ".join(f"{Q(name)} = s.{Q(name)}" for name in compared)
+    applied = (f"JOIN #applied AS a ON a.{Q('tenant_id')} = s.{Q('tenant_id')} "
+               f"AND a.{Q(key)} = s.{Q(key)} AND a.{Q('action')} = ")
     return (
         f"{LOAD_VARIABLES}\n"  # noqa: S608 - identifiers only
-        f"MERGE INTO {MSSQL.table(schema, spec.name)} WITH (HOLDLOCK) AS t\n"
-        f"USING #stage AS s\nON {on}\n"
-        f"WHEN MATCHED AND {' AND '.join(m for m in matched if m)} THEN\n"
-        f"    UPDATE SET {sets}, {Q('_loaded_at')} = @loaded_at, {Q('_run_id')} = @run_id\n"
-        "WHEN NOT MATCHED BY TARGET THEN\n"
-        f"    INSERT ({MSSQL.columns(spec.names)})\n"
-        f"    VALUES ({MSSQL.columns(spec.data_columns, 's')}, @loaded_at, @run_id)\n"
-        f"OUTPUT {output} INTO #applied;"
+        f"INSERT INTO #applied ({names})\n"
+        f"SELECT N'UPDATE', s.{Q('tenant_id')}, s.{Q(key)}, s.{Q('is_deleted')}, "
+        f"t.{Q('is_deleted')}\n"
+        f"FROM #stage AS s\nJOIN {table} AS t WITH (UPDLOCK, HOLDLOCK) ON {matched}\n"
+        f"WHERE {' AND '.join(d for d in decided if d)};\n"
+        f"INSERT INTO #applied ({names})\n"
+        f"SELECT N'INSERT', s.{Q('tenant_id')}, s.{Q(key)}, s.{Q('is_deleted')}, NULL\n"
+        f"FROM #stage AS s\n"
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WITH (UPDLOCK, HOLDLOCK) "
+        f"WHERE {matched});\n"
+        f"UPDATE t SET\n    {sets},\n"
+        f"    {Q('_loaded_at')} = @loaded_at, {Q('_run_id')} = @run_id\n"
+        f"FROM {table} AS t\nJOIN #stage AS s ON {matched}\n{applied}N'UPDATE';\n"
+        f"INSERT INTO {table} ({MSSQL.columns(spec.names)})\n"
+        f"SELECT {MSSQL.columns(spec.data_columns, 's')}, @loaded_at, @run_id\n"
+        f"FROM #stage AS s\n{applied}N'INSERT';"
     )
 
 
@@ -213,19 +296,14 @@ def _differs(compared: list[str]) -> str:
     return f"EXISTS (SELECT {side('s')} EXCEPT SELECT {side('t')})"
 
 
-def _output_columns(mapping: ObjectMapping) -> list[str]:
-    return ["$action", f"inserted.{Q('tenant_id')}", f"inserted.{Q(mapping.key_column)}",
-            f"inserted.{Q('is_deleted')}", f"deleted.{Q('is_deleted')}"]
-
-
 def applied_sql(mapping: ObjectMapping) -> str:
-    """What the MERGE wrote: action, key, is_deleted now and before."""
+    """What the upsert wrote: action, key, is_deleted now and before."""
     names = [name.format(key=mapping.key_column) for name in _OUTPUT if name != "tenant_id"]
     return f"SELECT {MSSQL.columns(names)} FROM #applied"  # noqa: S608 - identifiers only
 
 
 def reapply_sql(mapping: ObjectMapping) -> str:
-    """Record every ``#stage`` row the MERGE left alone in ``#applied`` as an UPDATE, so the
+    """Record every ``#stage`` row the upsert left alone in ``#applied`` as an UPDATE, so the
     next ``replace_children_sql`` replaces its children too (a refill from ``_raw_json``)."""
     key = Q(mapping.key_column)
     names = MSSQL.columns([name.format(key=mapping.key_column) for name in _OUTPUT])
@@ -241,13 +319,15 @@ def reapply_sql(mapping: ObjectMapping) -> str:
 def touch_sql(schema: str, mapping: ObjectMapping) -> str:
     """Mark stored rows as seen by the run. Parameters: run_id, tenant_id, keys (JSON array)."""
     key = parent_table(mapping).column(mapping.key_column)
+    text = key.type in TEXT_TYPES
+    read = json_text(f"k.{Q('key')}") if text else f"k.{Q('key')}"
     return (
         "DECLARE @run_id NVARCHAR(250) = %s, @tenant_id UNIQUEIDENTIFIER = %s, "  # noqa: S608 - identifiers only
-        "@keys NVARCHAR(MAX) = %s;\n"
-        f"UPDATE t SET {Q('_run_id')} = @run_id\n"
+        f"@keys NVARCHAR(MAX) = %s;\n{JSON_PROBE if text else ''}"
+        f"{chr(10) if text else ''}UPDATE t SET {Q('_run_id')} = @run_id\n"
         f"FROM {MSSQL.table(schema, mapping.table)} AS t\n"
         f"WHERE t.{Q('tenant_id')} = @tenant_id AND t.{Q(key.name)} IN "
-        f"(SELECT k.{Q('key')} FROM OPENJSON(@keys) WITH ({Q('key')} {MSSQL.sql_type(key)} '$') "
+        f"(SELECT {read} FROM OPENJSON(@keys) WITH ({Q('key')} {_stage_type(key)} '$') "
         f"AS k)\n  AND t.{Q('_run_id')} <> @run_id"
     )
 
@@ -262,11 +342,11 @@ def replace_children_sql(schema: str, mapping: ObjectMapping, child: ChildTable)
         f"a.{Q(name)} = c.{Q(name)}" for name in ("tenant_id", mapping.key_column)])
     return (
         "DECLARE @json NVARCHAR(MAX) = %s, @loaded_at DATETIME2(3) = %s, "  # noqa: S608 - identifiers only
-        "@run_id NVARCHAR(250) = %s;\n"
+        f"@run_id NVARCHAR(250) = %s;\n{JSON_PROBE}\n"
         f"DELETE c FROM {table} AS c\n"
         f"WHERE EXISTS (SELECT 1 FROM #applied AS a WHERE {joined});\n"
         f"INSERT INTO {table} ({MSSQL.columns(spec.names)})\n"
-        f"SELECT {MSSQL.columns(spec.data_columns, 'j')}, @loaded_at, @run_id\n"
+        f"SELECT {json_columns(spec, spec.data_columns)}, @loaded_at, @run_id\n"
         f"FROM {openjson(spec, spec.data_columns)}"
     )
 
@@ -274,30 +354,38 @@ def replace_children_sql(schema: str, mapping: ObjectMapping, child: ChildTable)
 def quarantine_sql(schema: str) -> str:
     """The batch's refused records in one JSON parameter."""
     names = QUARANTINE.names
-    return (f"INSERT INTO {MSSQL.table(schema, QUARANTINE.name)} ({MSSQL.columns(names)})\n"
-            f"SELECT {MSSQL.columns(names, 'j')}\n"
-            f"FROM {openjson(QUARANTINE, names, '%s')}")
+    return (f"DECLARE @json NVARCHAR(MAX) = %s;\n{JSON_PROBE}\n"
+            f"INSERT INTO {MSSQL.table(schema, QUARANTINE.name)} ({MSSQL.columns(names)})\n"
+            f"SELECT {json_columns(QUARANTINE, names)}\n"
+            f"FROM {openjson(QUARANTINE, names)}")
 
 
 def save_state_sql(schema: str) -> str:
-    """Merge one ``_sync_state`` row; watermarks become the greater of stored and new.
-    Parameters: object, tenant_id, watermark_ts, watermark_int, last_run_id, updated_at."""
-    source = ", ".join(f"CAST(%s AS {MSSQL.sql_type(c)}) AS {Q(c.name)}"
-                       for c in SYNC_STATE.columns)
+    """Upsert one ``_sync_state`` row; watermarks become the greater of stored and new.
+    Parameters: object, tenant_id, watermark_ts, watermark_int, last_run_id, updated_at.
+
+    UPDATE, then INSERT when no row was there (no MERGE: module docstring). The UPDATE's
+    ``UPDLOCK, HOLDLOCK`` keeps the key range locked on SQL Server even when no row exists, so
+    no other writer can insert between the two; on Babelfish the load's application lock and
+    the run lock serialise the writers of a state row."""
+    table = MSSQL.table(schema, SYNC_STATE.name)
+    declared = ", ".join(f"@{c.name} {MSSQL.sql_type(c)} = %s" for c in SYNC_STATE.columns)
     sets = [f"{Q(n)} = {_greatest(n)}" for n in ("watermark_ts", "watermark_int")]
-    sets += [f"{Q(n)} = s.{Q(n)}" for n in ("last_run_id", "updated_at")]
+    sets += [f"{Q(n)} = @{n}" for n in ("last_run_id", "updated_at")]
+    names = SYNC_STATE.names
     return (
-        f"MERGE INTO {MSSQL.table(schema, SYNC_STATE.name)} WITH (HOLDLOCK) AS t\n"  # noqa: S608 - identifiers only
-        f"USING (SELECT {source}) AS s\n"
-        f"ON t.{Q('object')} = s.{Q('object')} AND t.{Q('tenant_id')} = s.{Q('tenant_id')}\n"
-        f"WHEN MATCHED THEN UPDATE SET {', '.join(sets)}\n"
-        f"WHEN NOT MATCHED THEN INSERT ({MSSQL.columns(SYNC_STATE.names)}) "
-        f"VALUES ({MSSQL.columns(SYNC_STATE.names, 's')});"
+        f"DECLARE {declared};\n"  # noqa: S608 - identifiers only
+        f"UPDATE t SET {', '.join(sets)}\n"
+        f"FROM {table} AS t WITH (UPDLOCK, HOLDLOCK)\n"
+        f"WHERE t.{Q('object')} = @object AND t.{Q('tenant_id')} = @tenant_id;\n"
+        f"IF @@ROWCOUNT = 0\n"
+        f"    INSERT INTO {table} ({MSSQL.columns(names)}) "
+        f"VALUES ({', '.join('@' + n for n in names)});"
     )
 
 
 def _greatest(name: str) -> str:
-    new, old = f"s.{Q(name)}", f"t.{Q(name)}"
+    new, old = f"@{name}", f"t.{Q(name)}"
     return f"CASE WHEN {old} IS NULL OR {new} > {old} THEN COALESCE({new}, {old}) ELSE {old} END"
 
 
@@ -310,7 +398,7 @@ def mapping_statements(schema: str, mapping: ObjectMapping) -> dict[str, str]:
     }
     statements.update({
         "stage": stage_sql(schema, mapping),
-        "merge": merge_sql(schema, mapping),
+        "upsert": upsert_sql(schema, mapping),
         "applied": applied_sql(mapping),
         "touch": touch_sql(schema, mapping),
         "mark_missing_deleted": mark_missing_sql(MSSQL, schema, mapping.table, key),
@@ -329,7 +417,8 @@ def control_statements(schema: str) -> dict[str, str]:
     statements = {f"create{spec.name}": create_table(MSSQL, schema, spec)
                   for spec in CONTROL_TABLES}
     statements.update({
-        "session": session_sql(), "ddl_lock": ddl_lock_sql(), "schema_id": schema_id_sql(),
+        "session": session_sql(), "ddl_lock": ddl_lock_sql(), "load_lock": load_lock_sql(),
+        "schema_id": schema_id_sql(),
         "create_schema": create_schema_sql(schema), "existing_columns": existing_columns_sql(),
         "primary_key": primary_key_sql(),
         "read_state": select_state_sql(MSSQL, schema), "save_state": save_state_sql(schema),

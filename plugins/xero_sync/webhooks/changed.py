@@ -28,6 +28,7 @@ from typing import Protocol
 from xero_sync.client import CallCounter
 from xero_sync.errors import ConfigurationError
 from xero_sync.extract import IDS_PER_CALL, ExtractSpec, Page
+from xero_sync.progress import subject
 from xero_sync.sync import SyncRequest, run_locked
 from xero_sync.transform import transform
 from xero_sync.warehouse.base import LoadCounts, RunContext, SyncRun
@@ -76,12 +77,12 @@ def _read_changed(source: IdSource, warehouse: SqlWarehouse, request: SyncReques
         keys_of.setdefault(event.resource_id, []).append(event.event_key)
     ids = list(keys_of)
     if not ids:
-        log.info("%s tenant %s: no webhook events pending (a run before this one read them)",
-                 mapping.name, tenant)
+        log.info("%s: no webhook events pending (a run before this one read them)",
+                 subject(mapping.name, tenant))
         return 0
     oldest = min(event.received_at for event in pending)
-    log.info("%s tenant %s: %d webhook event(s) pending since %s UTC name %d record(s): "
-             "reading them by id, %d a call", mapping.name, tenant, len(pending), oldest,
+    log.info("%s: %d webhook event(s) pending since %s UTC name %d record(s): "
+             "reading them by id, %d a call", subject(mapping.name, tenant), len(pending), oldest,
              len(ids), IDS_PER_CALL)
     context = RunContext(request.run_id, _now())
     spec = mapping.extract_spec()

@@ -14,5 +14,6 @@ CREATE TABLE [xero].[_sync_runs] (
     [child_rows] BIGINT NULL,
     [quarantined] BIGINT NULL,
     [error] NVARCHAR(MAX) NULL,
-    [quarantine_waiting] BIGINT NULL
+    [quarantine_waiting] BIGINT NULL,
+    [tenant_name] NVARCHAR(255) NULL
 )

@@ -1,5 +1,6 @@
-MERGE INTO [xero].[_sync_state] WITH (HOLDLOCK) AS t
-USING (SELECT CAST(%s AS NVARCHAR(100)) AS [object], CAST(%s AS UNIQUEIDENTIFIER) AS [tenant_id], CAST(%s AS DATETIME2(3)) AS [watermark_ts], CAST(%s AS BIGINT) AS [watermark_int], CAST(%s AS NVARCHAR(250)) AS [last_run_id], CAST(%s AS DATETIME2(3)) AS [updated_at]) AS s
-ON t.[object] = s.[object] AND t.[tenant_id] = s.[tenant_id]
-WHEN MATCHED THEN UPDATE SET [watermark_ts] = CASE WHEN t.[watermark_ts] IS NULL OR s.[watermark_ts] > t.[watermark_ts] THEN COALESCE(s.[watermark_ts], t.[watermark_ts]) ELSE t.[watermark_ts] END, [watermark_int] = CASE WHEN t.[watermark_int] IS NULL OR s.[watermark_int] > t.[watermark_int] THEN COALESCE(s.[watermark_int], t.[watermark_int]) ELSE t.[watermark_int] END, [last_run_id] = s.[last_run_id], [updated_at] = s.[updated_at]
-WHEN NOT MATCHED THEN INSERT ([object], [tenant_id], [watermark_ts], [watermark_int], [last_run_id], [updated_at]) VALUES (s.[object], s.[tenant_id], s.[watermark_ts], s.[watermark_int], s.[last_run_id], s.[updated_at]);
+DECLARE @object NVARCHAR(100) = %s, @tenant_id UNIQUEIDENTIFIER = %s, @watermark_ts DATETIME2(3) = %s, @watermark_int BIGINT = %s, @last_run_id NVARCHAR(250) = %s, @updated_at DATETIME2(3) = %s;
+UPDATE t SET [watermark_ts] = CASE WHEN t.[watermark_ts] IS NULL OR @watermark_ts > t.[watermark_ts] THEN COALESCE(@watermark_ts, t.[watermark_ts]) ELSE t.[watermark_ts] END, [watermark_int] = CASE WHEN t.[watermark_int] IS NULL OR @watermark_int > t.[watermark_int] THEN COALESCE(@watermark_int, t.[watermark_int]) ELSE t.[watermark_int] END, [last_run_id] = @last_run_id, [updated_at] = @updated_at
+FROM [xero].[_sync_state] AS t WITH (UPDLOCK, HOLDLOCK)
+WHERE t.[object] = @object AND t.[tenant_id] = @tenant_id;
+IF @@ROWCOUNT = 0
+    INSERT INTO [xero].[_sync_state] ([object], [tenant_id], [watermark_ts], [watermark_int], [last_run_id], [updated_at]) VALUES (@object, @tenant_id, @watermark_ts, @watermark_int, @last_run_id, @updated_at);

@@ -1,0 +1,1 @@
+CREATE TABLE [xero].[dim_dates] (date_day DATE NOT NULL PRIMARY KEY, year INT NOT NULL, quarter INT NOT NULL, month INT NOT NULL, month_name NVARCHAR(20) NOT NULL, day_of_month INT NOT NULL, iso_day_of_week INT NOT NULL, month_start DATE NOT NULL, month_end DATE NOT NULL, is_month_end INT NOT NULL)

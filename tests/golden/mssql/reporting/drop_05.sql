@@ -1,0 +1,1 @@
+IF OBJECT_ID(N'[xero].[profit_and_loss_by_month]', N'IF') IS NOT NULL DROP FUNCTION [xero].[profit_and_loss_by_month]

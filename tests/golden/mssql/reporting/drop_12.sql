@@ -1,0 +1,1 @@
+IF OBJECT_ID(N'[xero].[reporting_status]', N'V') IS NOT NULL DROP VIEW [xero].[reporting_status]

@@ -1,0 +1,1 @@
+DELETE FROM [xero].[_reporting_objects]

@@ -1,0 +1,1 @@
+CREATE TABLE [xero].[_reporting_objects] (fingerprint NVARCHAR(64) NOT NULL)

@@ -1,0 +1,1 @@
+INSERT INTO [xero].[_reporting_objects] (fingerprint) VALUES (%s)

@@ -1,0 +1,1 @@
+SELECT fingerprint FROM [xero].[_reporting_objects]
