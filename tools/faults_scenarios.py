@@ -66,6 +66,7 @@ LATE_RECORDS = 3
 HOSTILE_RECORDS = 2
 FUTURE_SECONDS = 30 * 60
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+SETTLED_STATUSES = {"invoices": ("PAID",)}  # records the sandbox's activity leaves alone
 RUN_TIMEOUT = 600.0
 BACKFILL_LAG = timedelta(hours=2)  # how far behind the overlap the late changes are
 HOSTILE = (
@@ -139,14 +140,16 @@ class Trial:
                                "finished run")
         return int(state.watermark_ts.replace(tzinfo=UTC).timestamp() * 1000)
 
-    def candidates(self, mapping: ObjectMapping, tenant: str, before_ms: int,
-                   count: int) -> list[str]:
-        """Up to ``count`` ids of live records last changed before ``before_ms``."""
+    def candidates(self, mapping: ObjectMapping, tenant: str, before_ms: int, count: int,
+                   statuses: tuple[str, ...] = ()) -> list[str]:
+        """Up to ``count`` ids of live records last changed before ``before_ms`` (in one of
+        ``statuses``, when given)."""
         endpoint = self.runner.sandbox.state.organisations[tenant].endpoints[mapping.collection]
         ids = [key_of(r[mapping.primary_key]) for r in visible_truth(
             self.runner.sandbox, mapping, tenant)
                if updated_ms(r, endpoint) < before_ms
-               and r.get("Status") not in mapping.deleted_values]
+               and r.get("Status") not in mapping.deleted_values
+               and (not statuses or r.get("Status") in statuses)]
         return self.draw.sample(sorted(ids), min(count, len(ids)))
 
     def change(self, mapping: ObjectMapping, tenant: str, ids: list[str],
@@ -188,7 +191,7 @@ def burst(trial: Trial) -> Tally:
     for mapping in trial.changed_objects():
         for tenant in trial.tenants():
             ids = trial.candidates(mapping, tenant, at - 1000, BURST_RECORDS)
-            trial.change(mapping, tenant, ids, bump(mapping), at + trial.draw.randrange(500))
+            trial.change(mapping, tenant, ids, bump(mapping), at - trial.draw.randrange(500))
     trial.sync()
     return trial.compare(INCREMENTAL)
 
@@ -238,7 +241,7 @@ def hostile(trial: Trial) -> Tally:
     trial.sync(full_refresh=True)
     tally.add(trial.compare(Expectation(snapshot=True, blind_spots=True,
                                         held=frozenset(held))))
-    fixed = trial.now_ms() + 1000
+    fixed = max(trial.now_ms(), now + 1)  # never ahead of Xero's clock: that is another trial
     mappings = {m.name: m for m in trial.hostile_objects()}
     for (name, tenant, record_id), fields in originals.items():
         trial.change(mappings[name], tenant, [record_id], setting(fields), fixed)
@@ -297,13 +300,16 @@ def future_correction(trial: Trial) -> Tally:
 
 def _make_future_records(trial: Trial) -> list[tuple[ObjectMapping, str, str]]:
     """One record per object changed 30 minutes ahead of Xero's clock in the first
-    organisation, on 9999-12-31 in the second; which they are."""
+    organisation, on 9999-12-31 in the second; which they are. Paid invoices are chosen: the
+    sandbox's activity never changes them, so only the trial decides what happens to these
+    records next."""
     now = trial.now_ms()
     futures = [now + FUTURE_SECONDS * 1000, int(FAR_FUTURE.timestamp() * 1000)]
     made: list[tuple[ObjectMapping, str, str]] = []
     for mapping in trial.changed_objects():
         for tenant, at in zip(trial.tenants(), futures, strict=False):
-            ids = trial.candidates(mapping, tenant, now - 1000, 1)
+            ids = trial.candidates(mapping, tenant, now - 1000, 1,
+                                   SETTLED_STATUSES.get(mapping.name, ()))
             trial.change(mapping, tenant, ids, bump(mapping), at)
             made.extend((mapping, tenant, i) for i in ids)
     return made
