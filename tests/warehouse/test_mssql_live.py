@@ -283,3 +283,59 @@ def test_two_loads_of_overlapping_keys_at_once_take_turns_and_the_newer_wins(
         assert (later.inserted, later.updated, later.unchanged) == (0, 0, len(older))
     else:  # the newer versions came second and overwrote every older one
         assert (later.inserted, later.updated) == (len(fresh), len(stored) + len(overlapping))
+
+
+class _CountingCursor:
+    """Counts the run-lock attempts the server refused (``sp_getapplock`` below 0)."""
+
+    def __init__(self, cursor: Any, refusals: list[int]) -> None:
+        self._cursor, self._refusals, self._asked = cursor, refusals, False
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        self._asked = "LockOwner = 'Session'" in sql and "sp_getapplock" in sql
+        return self._cursor.execute(sql, *args)
+
+    def fetchone(self) -> Any:
+        row = self._cursor.fetchone()
+        if self._asked and row is not None and int(row[0]) < 0:
+            self._refusals.append(int(row[0]))
+        return row
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+
+class _CountingConnection:
+    def __init__(self, connection: Any, refusals: list[int]) -> None:
+        self._connection, self._refusals = connection, refusals
+
+    def cursor(self) -> _CountingCursor:
+        return _CountingCursor(self._connection.cursor(), self._refusals)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)
+
+
+def test_a_waiting_run_is_refused_at_most_twice_and_the_server_survives(
+        scratch: Scratch) -> None:
+    """Babelfish 4.4 aborts the whole server after about five refused ``sp_getapplock`` calls
+    in one session; a run that waits its turn must not poll the lock (it waited 12 s here, a
+    refusal every 2 s before), but wait inside one call. Real time: 12 s."""
+    from datetime import timedelta
+
+    from xero_sync.warehouse.base import RunLocked
+
+    holder = scratch.open()
+    refusals: list[int] = []
+    waiting = scratch.open(lambda connection: _CountingConnection(connection, refusals))
+    holder.ensure_tables([])
+    with holder.run_lock("invoices", TENANT, "scheduled__1", timedelta(0)):
+        with pytest.raises(RunLocked, match="scheduled__1"), \
+                waiting.run_lock("invoices", TENANT, "backfill__1", timedelta(seconds=12)):
+            pass
+        assert len(refusals) <= 2, refusals
+        cursor = holder.connection.cursor()  # the holder's session is still alive
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone()[0] == 1
+    with waiting.run_lock("invoices", TENANT, "backfill__1", timedelta(0)):
+        pass  # and the lock, once free, is granted to the session that waited

@@ -114,9 +114,15 @@ class MssqlWarehouse(SqlWarehouse):
                 "long; retry the task"
             )
 
-    def _acquire_run_lock(self, resource: str) -> bool:
+    def _acquire_run_lock(self, resource: str, wait_seconds: float) -> bool:
+        """One try without waiting, then (while the run waits) one try that waits inside
+        ``sp_getapplock`` for the rest of the run's wait, instead of polling: Babelfish 4.4
+        aborts the whole server (PANIC: ERRORDATA_STACK_SIZE exceeded) after about five
+        refused ``sp_getapplock`` calls in one session, so a session is refused at most twice.
+        On SQL Server a server-side wait is also the better form: the lock is granted the
+        moment the other run releases it, in the order the waiters asked."""
         with self._transaction("take the run lock", resource) as cursor:
-            cursor.execute(run_lock_sql(), (resource,))
+            cursor.execute(run_lock_sql(round(wait_seconds * 1000)), (resource,))
             row = cursor.fetchone()
         code = None if row is None else int(row[0])
         if code in (-1, -999):  # held by another session (SQL Server says -1, Babelfish -999)

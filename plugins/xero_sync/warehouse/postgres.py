@@ -83,7 +83,7 @@ class PostgresWarehouse(SqlWarehouse):
 
         return (psycopg.Error,)
 
-    def _acquire_run_lock(self, resource: str) -> bool:
+    def _acquire_run_lock(self, resource: str, wait_seconds: float) -> bool:
         with self._transaction("take the run lock", resource) as cursor:
             cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (resource,))
             row = cursor.fetchone()

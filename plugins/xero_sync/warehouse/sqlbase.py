@@ -179,7 +179,8 @@ class SqlWarehouse(Warehouse):
         what = f"{object_name} for organisation {tenant_id}"
         deadline = time.monotonic() + wait.total_seconds()
         announced = False
-        while not self._acquire_run_lock(resource):
+        while not self._acquire_run_lock(resource, 0.0 if not announced else
+                                         max(0.0, deadline - time.monotonic())):
             holder = self._lock_holder(object_name, tenant_id)
             left = deadline - time.monotonic()
             if left <= 0:
@@ -495,8 +496,10 @@ class SqlWarehouse(Warehouse):
         """Add the keys (as text) to ``_sync_seen``; keys already there stay (one statement)."""
         raise NotImplementedError
 
-    def _acquire_run_lock(self, resource: str) -> bool:
-        """Try the run lock once, without waiting: True when this warehouse now holds it."""
+    def _acquire_run_lock(self, resource: str, wait_seconds: float) -> bool:
+        """Try the run lock: True when this warehouse now holds it. A dialect may wait up to
+        ``wait_seconds`` inside the attempt (SQL Server does, see ``MssqlWarehouse``); the
+        others try once and ``run_lock`` polls."""
         raise NotImplementedError
 
     def _release_run_lock(self, resource: str) -> None:

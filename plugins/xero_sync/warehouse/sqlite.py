@@ -88,7 +88,7 @@ class SqliteWarehouse(SqlWarehouse):
         """Decimals, dates and timestamps as text, booleans as 0/1."""
         return [sqlite_converter(spec.column(name).type) for name in spec.data_columns]
 
-    def _acquire_run_lock(self, resource: str) -> bool:
+    def _acquire_run_lock(self, resource: str, wait_seconds: float) -> bool:
         directory = self._lock_directory()
         if directory is None:
             return True

@@ -81,13 +81,13 @@ def ddl_lock_sql() -> str:
             f"@LockTimeout = {LOCK_TIMEOUT_MS}; SELECT @result AS lock_result")
 
 
-def run_lock_sql() -> str:
-    """Try the run lock once, without waiting: an exclusive application lock owned by the
-    session, so it outlives the run's transactions and ends with its connection. Parameter:
-    the resource. Returns sp_getapplock's code (0 granted; SQL Server -1, Babelfish -999 when
-    another session holds it)."""
+def run_lock_sql(timeout_ms: int = 0) -> str:
+    """Try the run lock, waiting at most ``timeout_ms`` (0: not at all): an exclusive
+    application lock owned by the session, so it outlives the run's transactions and ends
+    with its connection. Parameter: the resource. Returns sp_getapplock's code (0 granted;
+    SQL Server -1, Babelfish -999 when another session holds it)."""
     return ("DECLARE @result INT; EXEC @result = sp_getapplock @Resource = %s, "
-            "@LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 0; "
+            f"@LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = {int(timeout_ms)}; "
             "SELECT @result AS lock_result")
 
 
