@@ -48,22 +48,22 @@ docs: $(STAMP)
 		tests/warehouse/test_tsql.py -k golden
 
 bench: $(STAMP)
-	$(BIN)/python tools/bench.py --output var/bench/bench.json
+	$(BIN)/python -m bench --output var/bench/bench.json
 
 # 100 fault-injection trials (SQLite and PostgreSQL), issue 10's failure classes among them.
 # With XERO_SYNC_TEST_MSSQL set (Babelfish: ../shared/babelfish/babelfish-start prints it), SQL
 # Server trials follow, on scratch databases of that server.
 faults: $(STAMP)
-	$(BIN)/python tools/fault_injection.py --trials 100 --output var/faults/faults.json
+	$(BIN)/python -m faults --trials 100 --output var/faults/faults.json
 	@if [ -n "$$XERO_SYNC_TEST_MSSQL" ]; then \
-		$(BIN)/python tools/fault_injection.py --database mssql --trials 60 \
+		$(BIN)/python -m faults --database mssql --trials 60 \
 			--output var/faults/faults-mssql.json; \
 	else echo "make faults: XERO_SYNC_TEST_MSSQL is unset, no SQL Server trials"; fi
 
 # Five deliberate bugs, each applied to a copy of plugins/xero_sync: the fault trials must
 # catch every one (and pass on the unmutated copy).
 mutations: $(STAMP)
-	$(BIN)/python tools/mutation_check.py --output var/faults/mutations.json
+	$(BIN)/python -m faults.mutations --output var/faults/mutations.json
 
 sandbox: $(STAMP)
 	$(BIN)/python -m xero_sandbox --port 8765 --seed 42 --tenants 2 --scale 1000 --auto-consent

@@ -4,7 +4,7 @@ PostgreSQL metadata (a database of its own), the API server, the scheduler, the 
 and either the LocalExecutor or Celery workers on Redis (127.0.0.1:6379, a database number of
 its own); the Xero connection points at a sandbox and the warehouse is a SQLite file. Used by
 the Celery test (tests/e2e/test_celery_cluster.py) and ``make bench``'s ``organisations``
-section (tools/bench_organisations.py).
+section (tools/bench/organisations.py).
 
 Several workers on one host need what compose gives each container for free: a Celery node
 name of their own (``--celery-hostname workerN@%h``), a port of their own for the log server

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from bench_calls import floor_calls
-from bench_common import table
+from bench.calls import floor_calls
+from bench.common import table
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTIONS = {"calls", "sync", "load", "parse", "tokens", "limits", "reports"}
@@ -33,7 +33,7 @@ def quick(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "plugins"),
                                                          str(ROOT / "tools")])}
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "tools/bench.py", "--quick", "--output", str(output)],
+    done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--output", str(output)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
                           check=False)
     print(f"bench --quick took {time.monotonic() - started:.0f} s")

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from faults_compare import Deployment
-from faults_trial import authorize, sandbox_settings
-from faults_worker import MAPPINGS, WorkerJob, sync_all
+from faults.compare import Deployment
+from faults.trial import authorize, sandbox_settings
+from faults.worker import MAPPINGS, WorkerJob, sync_all
 from xero_sandbox.server import Sandbox
 from xero_sandbox.state import SandboxConfig
 from xero_sync.warehouse.dbapi import WarehouseTarget

@@ -8,8 +8,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from faults_compare import Deployment, Expectation, Ledger, Tally, compare, compare_parents
-from faults_worker import MAPPINGS
+from faults.compare import Deployment, Expectation, Ledger, Tally, compare, compare_parents
+from faults.worker import MAPPINGS
 from tests.e2e.support import expected_child_rows, iter_children, visible_truth
 from tests.faults.conftest import Synced
 

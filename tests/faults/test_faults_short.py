@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from fault_injection import run_campaign
-from faults_plan import (
+from faults.campaign import run_campaign
+from faults.plan import (
     ISSUE10_KINDS,
     MALFORMED_FAULTS,
     CampaignConfig,
     fault_rules,
     plan_campaign,
 )
-from faults_report import Report, trial_line
+from faults.report import Report, trial_line
 from tests.auth.conftest import postgres_available
 
 pytestmark = pytest.mark.slow

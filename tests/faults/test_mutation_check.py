@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mutation_check import (
+from faults.mutations import (
     MUTATIONS,
     CheckConfig,
     Edit,

@@ -1,4 +1,4 @@
-"""What every section of ``make bench`` (tools/bench.py) shares: a sandbox with Xero's rate
+"""What every section of ``make bench`` (tools/bench/run.py) shares: a sandbox with Xero's rate
 limits lifted, an app connected the way the authorize command connects it, scratch PostgreSQL
 schemas, peak memory, child processes that answer in JSON, and plain-text tables.
 
@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / "tools"
 MAPPINGS = ROOT / "include" / "mappings"
 PG_HOST, PG_PORT, PG_USER, PG_DATABASE = "127.0.0.1", 5432, "postgres", "postgres"
@@ -215,19 +215,19 @@ def emit(result: dict[str, Any]) -> None:
     print(RESULT_MARK + json.dumps(result), flush=True)
 
 
-def run_child(script: Path, arguments: Sequence[str], env: dict[str, str] | None = None,
+def run_child(module: str, arguments: Sequence[str], env: dict[str, str] | None = None,
               timeout: float = 900) -> dict[str, Any]:
-    """Run ``python script arguments`` in a fresh interpreter; the result it ``emit``-ted.
+    """Run ``python -m module arguments`` in a fresh interpreter; the result it ``emit``-ted.
 
     A fresh interpreter per measurement gives each its own peak RSS and cold imports.
     """
-    command = [sys.executable, str(script), *arguments]
+    command = [sys.executable, "-m", module, *arguments]
     done = subprocess.run(command, capture_output=True, text=True, check=False,  # noqa: S603 - our own scripts
                           env=env or child_env(), timeout=timeout, cwd=ROOT)
     found = [line[len(RESULT_MARK):] for line in done.stdout.splitlines()
              if line.startswith(RESULT_MARK)]
     if done.returncode != 0 or not found:
-        raise RuntimeError(f"{script.name} {' '.join(arguments)[:200]} failed "
+        raise RuntimeError(f"{module} {' '.join(arguments)[:200]} failed "
                            f"(exit {done.returncode}):\n{done.stderr[-3000:]}"
                            f"{done.stdout[-1000:]}")
     result: dict[str, Any] = json.loads(found[-1])

@@ -57,7 +57,7 @@ from xero_sync.warehouse.base import DEFAULT_SCHEMA
 from xero_sync.warehouse.dbapi import WarehouseTarget
 from xero_sync.warehouse.factory import warehouse_for
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MAPPINGS: dict[str, ObjectMapping] = {
     m.name: m for m in load_mappings(ROOT / "include" / "mappings")}
 # Production limits, with every wait recorded instead of slept (see the module docstring).

@@ -12,7 +12,7 @@ from the first sync's start to the last one's end, the floor for the calls admit
 ratio (goal <= 1.10), the 429s the sandbox served (goal <= 1% of calls), calls per object.
 It takes minutes by nature (about 238 calls at 60 a minute), so it is a bench, never a test.
 
-    PYTHONPATH=plugins:tools python tools/bench.py --only limits
+    PYTHONPATH=plugins:tools python -m bench --only limits
 """
 
 from __future__ import annotations
@@ -28,12 +28,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench_common import (
+from bench.common import (
     MAPPINGS,
     RESULT_MARK,
     ROOT,
     SEED,
-    TOOLS,
     child_env,
     connect_app,
     drop_schema,
@@ -61,7 +60,7 @@ HOW_TO_READ = (
 def run_case(case: dict[str, Any]) -> dict[str, Any]:
     """Build what a task builds (token manager, warehouse ledger, client), wait for the common
     start, then sync one object of the organisation."""
-    from bench_sync import ClientSource
+    from bench.sync import ClientSource
     from xero_sync.auth.crypto import TokenCipher
     from xero_sync.auth.oauth import TokenManager
     from xero_sync.auth.token_store import token_store
@@ -122,7 +121,7 @@ def warehouse_place(postgres_missing: str | None, scratch: Path) -> tuple[str, s
 def launch(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every case in its own process at once; their results, in case order."""
     running = [subprocess.Popen(  # noqa: S603 - our own script
-        [sys.executable, str(TOOLS / "bench_limits.py"), "--case", json.dumps(case)],
+        [sys.executable, "-m", "bench.limits", "--case", json.dumps(case)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(), cwd=ROOT)
         for case in cases]
     results = []

@@ -1,7 +1,7 @@
 """Section ``webhooks`` of ``make bench``: how long a change in Xero takes to reach the
 warehouse by the webhook path, under a real Airflow scheduler, and what it costs in API calls.
 
-    PYTHONPATH=plugins:tools .venv/bin/python tools/bench.py --only webhooks
+    PYTHONPATH=plugins:tools .venv/bin/python -m bench --only webhooks
 
 The demo's setup, run as a service: the sandbox (two organisations), a SQLite warehouse, our
 receiver as its own process (``python -m xero_sync.webhooks serve``), and ``airflow
@@ -41,7 +41,7 @@ from typing import Any
 import requests
 
 import webhooks_live
-from bench_common import ROOT, postgres_available, start_sandbox, table
+from bench.common import ROOT, postgres_available, start_sandbox, table
 
 DAGS = ("xero__invoices", "xero__contacts", "xero__credit_notes")
 COLLECTIONS = {"Invoices": 0.6, "Contacts": 0.25, "CreditNotes": 0.15}  # share of the edits

@@ -1,6 +1,6 @@
 """One trial of the fault-injection suite: faults on, sync, SIGKILL, rerun, compare.
 
-The sandbox runs in this process; every sync runs in a child process (``faults_worker``) that
+The sandbox runs in this process; every sync runs in a child process (``faults.worker``) that
 may be killed at any moment. A trial:
 
 1. lets the organisations change (``POST /_sandbox/activity``), so incremental runs have work;
@@ -9,7 +9,7 @@ may be killed at any moment. A trial:
 3. starts the sync and SIGKILLs it after a delay drawn from the trial's seed, then reruns it
    (faults still on, no kill) until a run finishes with every task done; or, in a day-limit
    trial, lets the day limit stop the run, moves the sandbox's clock a day and reruns;
-4. turns the faults off and compares the warehouse with the truth (``faults_compare``).
+4. turns the faults off and compares the warehouse with the truth (``faults.compare``).
 
 The sandbox's own minute and day limits are raised out of the way (a run makes more calls a
 minute than Xero would allow one organisation, since no wait is slept), except in day-limit
@@ -33,10 +33,10 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 from cryptography.fernet import Fernet
 
-from faults_compare import Deployment, Expectation, Ledger, Tally, compare
-from faults_plan import CampaignConfig, TrialPlan, fault_rules
-from faults_scenarios import SCENARIOS, Trial
-from faults_worker import MAPPINGS, WorkerJob, WorkerResult, run_job
+from faults.compare import Deployment, Expectation, Ledger, Tally, compare
+from faults.plan import CampaignConfig, TrialPlan, fault_rules
+from faults.scenarios import SCENARIOS, Trial
+from faults.worker import MAPPINGS, WorkerJob, WorkerResult, run_job
 from xero_sandbox.server import Sandbox
 from xero_sync.auth.crypto import TokenCipher
 from xero_sync.auth.oauth import OAuthClient
@@ -389,7 +389,7 @@ def _worker_context() -> ForkServerContext:
     """Forkserver with the worker preloaded: each sync process starts in milliseconds, from a
     single-threaded parent (this process runs the sandbox's threads, so it must not fork)."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["faults_worker"])
+    context.set_forkserver_preload(["faults.worker"])
     return context
 
 

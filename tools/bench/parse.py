@@ -10,7 +10,7 @@ first imports Airflow, untimed, as the DAG processor already has it imported, th
 
 The median of a few runs is reported; Airflow's own per-file parse duration is kept too.
 
-    PYTHONPATH=plugins:tools python tools/bench.py --only parse
+    PYTHONPATH=plugins:tools python -m bench --only parse
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import tempfile
 import time
 from typing import Any
 
-from bench_common import ROOT, TOOLS, child_env, emit, run_child, table
+from bench.common import ROOT, child_env, emit, run_child, table
 
 DAGS = ROOT / "dags"
 DAG_FILE = DAGS / "xero_sync_dags.py"
@@ -85,7 +85,7 @@ def run(runs: int, measures: tuple[str, ...] = MEASURES) -> dict[str, Any]:
                         AIRFLOW__CORE__DAGS_FOLDER=str(DAGS), AIRFLOW__CORE__UNIT_TEST_MODE="False")
         for _ in range(runs):
             for what in samples:
-                samples[what].append(run_child(TOOLS / "bench_parse.py", ["--what", what], env))
+                samples[what].append(run_child("bench.parse", ["--what", what], env))
     report: dict[str, Any] = {"runs": runs, "target_seconds": TARGET_SECONDS,
                               "measures": list(measures)}
     for what, found in samples.items():

@@ -1,11 +1,11 @@
 """Mutation check (issue 10, point 16): the fault suite must fail on deliberately broken code.
 
-    PYTHONPATH=plugins:tools .venv/bin/python tools/mutation_check.py        # make mutations
+    PYTHONPATH=plugins:tools .venv/bin/python -m faults.mutations        # make mutations
 
 Each mutation is a small, plausible bug in one of the mechanisms that keep records from being
 lost or falsely deleted. The check copies the package (``plugins/xero_sync``) into a
 temporary directory, applies one mutation to the copy, and runs the fault suite's trials that
-exercise that mechanism (``tools/fault_injection.py --kinds ...``) with the copy first on
+exercise that mechanism (``python -m faults --kinds ...``) with the copy first on
 ``PYTHONPATH``, so the sync processes run the broken code. A mutation is *caught* when the
 suite reports a failed trial; *missed* when every trial passes. First the same trials run on
 an unmutated copy and must pass: a suite that fails anyway proves nothing.
@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "plugins" / "xero_sync"
 TOOLS = ROOT / "tools"
 
@@ -224,7 +224,7 @@ def mutated_copy(mutation: Mutation | None, directory: Path) -> Path:
             raise MutationTargetMissing(
                 f"mutation {mutation.name}: {PACKAGE.name}/{edit.path} holds its target text "
                 f"{found} times, expected once: {edit.old[:90]!r}... Bring the mutation in "
-                "tools/mutation_check.py up to date with the source")
+                "tools/faults/mutations.py up to date with the source")
         path.write_text(text.replace(edit.old, edit.new))
     return directory
 
@@ -237,7 +237,7 @@ def run_suite(name: str, root: Path, kinds: tuple[str, ...], config: CheckConfig
     output = workdir / f"{name}.json"
     output.unlink(missing_ok=True)
     trials = 1 + len(kinds) * config.rounds
-    command = [sys.executable, str(TOOLS / "fault_injection.py"), "--trials", str(trials),
+    command = [sys.executable, "-m", "faults", "--trials", str(trials),
                "--trials-per-cycle", str(trials), "--kinds", ",".join(kinds),
                "--objects", ",".join(config.objects), "--database", config.database,
                "--scale", str(config.scale), "--seed", str(config.seed),

@@ -11,7 +11,7 @@ API, force a refresh on a 401. Reported: refreshes against expiries (elapsed / T
 elapsed / (TTL - margin) (everyone refreshes ``margin`` early) and the naive processes x
 expiries; ``invalid_grant``, 401s and worker errors must all be 0.
 
-    PYTHONPATH=plugins:tools python tools/bench.py --only tokens
+    PYTHONPATH=plugins:tools python -m bench --only tokens
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench_common import (
+from bench.common import (
     ROOT,
     connect_app,
     first_tenant,

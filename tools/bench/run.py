@@ -1,32 +1,32 @@
 """``make bench``: the project's performance figures in one command, one JSON file, one table.
 
-    PYTHONPATH=plugins:tools .venv/bin/python tools/bench.py [--quick] [--only SECTIONS]
+    PYTHONPATH=plugins:tools .venv/bin/python -m bench [--quick] [--only SECTIONS]
         [--output var/bench/bench.json]
 
 Sections (each also runs alone with ``--only NAME``):
 
 1. ``calls``: API calls per 1,000 records per extraction strategy, against the floor
-   (tools/bench_calls.py);
+   (tools/bench/calls.py);
 2. ``sync``: end-to-end sync of 10,000 and 100,000 sandbox invoices into SQLite and PostgreSQL
    beside fetch-only (and fetch+transform at 10,000): rows/s, wall and CPU time, peak RSS
    over set-up against 40 MB; at 10,000 again with every call delayed ``--sync-latency`` s,
-   reading one page ahead and in step (tools/bench_sync.py);
-3. ``load``: the warehouse load alone, ours against a naive baseline (tools/bench_load.py);
-4. ``parse``: DAG parse time, target under one second (tools/bench_parse.py);
-5. ``tokens``: token refreshes with 16 processes sharing one store (tools/bench_tokens.py);
+   reading one page ahead and in step (tools/bench/sync.py);
+3. ``load``: the warehouse load alone, ours against a naive baseline (tools/bench/load.py);
+4. ``parse``: DAG parse time, target under one second (tools/bench/parse.py);
+5. ``tokens``: token refreshes with 16 processes sharing one store (tools/bench/tokens.py);
 6. ``limits``: at Xero's real rate limits, four concurrent syncs (processes) of one 10,000-invoice
    organisation against the floor 60 * floor((C - 1) / 60) s, and the 429s served
-   (tools/bench_limits.py; minutes by nature: ``--only limits`` runs it alone).
+   (tools/bench/limits.py; minutes by nature: ``--only limits`` runs it alone).
 7. ``webhooks``: latency from a change in the sandbox to its row by the webhook path, with a
    real Airflow scheduler and triggerer, and API calls per changed record against an hourly
-   incremental run (tools/bench_webhooks.py; several minutes, so ``--quick`` leaves it out).
+   incremental run (tools/bench/webhooks.py; several minutes, so ``--quick`` leaves it out).
 8. ``organisations``: one scheduled round of many sandbox organisations on a real
    CeleryExecutor deployment (two workers), a task per organisation against batches: task
    instances, wall and CPU seconds of the deployment per organisation-object sync, 429s, and
-   the projection to 200 organisations x 25 DAGs an hour (tools/bench_organisations.py;
+   the projection to 200 organisations x 25 DAGs an hour (tools/bench/organisations.py;
    minutes, so ``--quick`` leaves it out).
 9. ``reports``: time of each report of the reporting layer for one organisation of 100,000
-   invoices on SQLite and PostgreSQL, goal under 2 s each (tools/bench_reports.py).
+   invoices on SQLite and PostgreSQL, goal under 2 s each (tools/bench/reports.py).
 
 Why one command: figures taken on different days, machines and loads cannot be compared; one
 run writes them together with the machine's load average, so a slow figure can be told apart
@@ -55,16 +55,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import bench_calls
-import bench_limits
-import bench_load
-import bench_organisations
-import bench_parse
-import bench_reports
-import bench_sync
-import bench_tokens
-import bench_webhooks
-from bench_common import LIMITS_NOTE, ROOT, Sandboxes, load_average, postgres_available
+from bench import calls, limits, load, organisations, parse, reports, sync, tokens, webhooks
+from bench.common import LIMITS_NOTE, ROOT, Sandboxes, load_average, postgres_available
 
 DEFAULT_OUTPUT = ROOT / "var" / "bench" / "bench.json"
 SECTIONS = ("calls", "sync", "load", "parse", "tokens", "limits", "webhooks", "organisations",
@@ -124,7 +116,7 @@ class Section:
 def run_calls(ctx: Context) -> dict[str, Any]:
     """Section 1 on the sandbox of ``--calls-scale`` invoices (kept if sync reuses it)."""
     scale = ctx.args.calls_scale
-    report = bench_calls.run(ctx.sandboxes.get(scale), scale)
+    report = calls.run(ctx.sandboxes.get(scale), scale)
     if scale not in sync_sizes(ctx.args) or "sync" not in ctx.args.only:
         ctx.sandboxes.close(scale)
     return report
@@ -132,11 +124,11 @@ def run_calls(ctx: Context) -> dict[str, Any]:
 
 def run_sync(ctx: Context) -> dict[str, Any]:
     """Section 2: every mode at every size; PostgreSQL only when it answers."""
-    modes = [m for m in bench_sync.MODES if m != "postgres" or not ctx.postgres_missing]
+    modes = [m for m in sync.MODES if m != "postgres" or not ctx.postgres_missing]
     try:
         transform = [int(size) for size in ctx.args.transform_sizes.split(",") if size]
         latency = [int(size) for size in ctx.args.latency_sizes.split(",") if size]
-        report = bench_sync.run(ctx.sandboxes, sync_sizes(ctx.args), modes, transform,
+        report = sync.run(ctx.sandboxes, sync_sizes(ctx.args), modes, transform,
                                 latency_sizes=latency, latency=ctx.args.sync_latency)
     finally:
         ctx.sandboxes.close_all()  # 1.5 GB at 100,000 invoices: gone before the next section
@@ -146,13 +138,13 @@ def run_sync(ctx: Context) -> dict[str, Any]:
 
 
 def run_load(ctx: Context) -> dict[str, Any]:
-    """Section 3: tools/bench_load.py's own cases, with this run's sizes."""
+    """Section 3: tools/bench/load.py's own cases, with this run's sizes."""
     a = ctx.args
-    args = bench_load.parse_args([
+    args = load.parse_args([
         "--invoices", str(a.load_invoices), "--small", str(a.load_small),
         "--baseline-invoices", str(a.load_baseline), "--page", str(a.load_page),
         "--engines", ",".join(e for e in ctx.engines if e in a.load_engines.split(","))])
-    report = bench_load.run(args, echo=lambda line, **_: print(f"  load {line}", flush=True))
+    report = load.run(args, echo=lambda line, **_: print(f"  load {line}", flush=True))
     report["baseline_invoices"] = a.load_baseline
     report["postgres_skipped"] = ctx.postgres_missing
     return report
@@ -160,64 +152,64 @@ def run_load(ctx: Context) -> dict[str, Any]:
 
 def render_load(report: dict[str, Any]) -> str:
     """bench_load's own table and speed-up line."""
-    return (bench_load.table(report["results"]) + "\n"
-            + bench_load.summary(report, report["baseline_invoices"]))
+    return (load.table(report["results"]) + "\n"
+            + load.summary(report, report["baseline_invoices"]))
 
 
 def run_parse(ctx: Context) -> dict[str, Any]:
     """Section 4."""
-    return bench_parse.run(ctx.args.parse_runs, tuple(ctx.args.parse_measures.split(",")))
+    return parse.run(ctx.args.parse_runs, tuple(ctx.args.parse_measures.split(",")))
 
 
 def run_tokens(ctx: Context) -> dict[str, Any]:
     """Section 5 (SQLite token store)."""
-    return bench_tokens.run(ctx.args.token_processes, ctx.args.token_seconds)
+    return tokens.run(ctx.args.token_processes, ctx.args.token_seconds)
 
 
 def run_limits(ctx: Context) -> dict[str, Any]:
     """Section 6 (PostgreSQL warehouse when it answers, else SQLite)."""
-    return bench_limits.run(ctx.args.limits_scale, ctx.postgres_missing)
+    return limits.run(ctx.args.limits_scale, ctx.postgres_missing)
 
 
 def run_webhooks(ctx: Context) -> dict[str, Any]:
     """Section 7: its own sandbox (two organisations), warehouse and Airflow."""
-    return bench_webhooks.run(ctx.args.webhook_changes, ctx.args.webhook_seconds)
+    return webhooks.run(ctx.args.webhook_changes, ctx.args.webhook_seconds)
 
 
 def run_organisations(ctx: Context) -> dict[str, Any]:
     """Section 8: its own sandbox, Redis database and Airflow deployment, twice."""
-    return bench_organisations.run(ctx.args.organisations, ctx.args.organisation_dags, [1, 20])
+    return organisations.run(ctx.args.organisations, ctx.args.organisation_dags, [1, 20])
 
 
 def run_reports(ctx: Context) -> dict[str, Any]:
     """Section 9: one generated organisation, loaded into each engine, each report timed."""
     wanted = ctx.args.reports_engines.split(",")
-    return bench_reports.run(ctx.args.reports_invoices, [e for e in ctx.engines if e in wanted])
+    return reports.run(ctx.args.reports_invoices, [e for e in ctx.engines if e in wanted])
 
 
 ALL = (
     Section("calls", "1. API calls per 1,000 records, per strategy, against the floor",
-            run_calls, bench_calls.render, bench_calls.HOW_TO_READ),
+            run_calls, calls.render, calls.HOW_TO_READ),
     Section("sync", "2. End-to-end sync of sandbox invoices (run_sync) vs fetch-only",
-            run_sync, bench_sync.render, bench_sync.HOW_TO_READ),
-    Section("load", "3. Warehouse load alone: ours vs a naive baseline (tools/bench_load.py)",
+            run_sync, sync.render, sync.HOW_TO_READ),
+    Section("load", "3. Warehouse load alone: ours vs a naive baseline (tools/bench/load.py)",
             run_load, render_load, "rows/s of Warehouse.load calls only; speed-up = ours / "
             "baseline rows/s at the baseline's size; peak RSS must not grow with invoices; "
             "SQLite's floor (the same rows inserted, nothing else) bounds any loader's "
             "speed-up there"),
     Section("parse", "4. DAG parse time (target: all DAGs under 1 s)", run_parse,
-            bench_parse.render, bench_parse.HOW_TO_READ),
+            parse.render, parse.HOW_TO_READ),
     Section("tokens", "5. Token refreshes under contention (shared SQLite token store)",
-            run_tokens, bench_tokens.render, bench_tokens.HOW_TO_READ),
+            run_tokens, tokens.render, tokens.HOW_TO_READ),
     Section("limits", "6. Real limits: concurrent syncs of one organisation at Xero's rate "
-            "limits vs the floor", run_limits, bench_limits.render, bench_limits.HOW_TO_READ),
+            "limits vs the floor", run_limits, limits.render, limits.HOW_TO_READ),
     Section("webhooks", "7. Webhooks: change in Xero to row in the warehouse, real scheduler",
-            run_webhooks, bench_webhooks.render, bench_webhooks.HOW_TO_READ),
+            run_webhooks, webhooks.render, webhooks.HOW_TO_READ),
     Section("organisations", "8. Many organisations: a task per organisation vs batches, "
-            "real CeleryExecutor", run_organisations, bench_organisations.render,
-            bench_organisations.HOW_TO_READ),
+            "real CeleryExecutor", run_organisations, organisations.render,
+            organisations.HOW_TO_READ),
     Section("reports", "9. Reporting layer: each report for one large organisation "
-            "(goal: under 2 s)", run_reports, bench_reports.render, bench_reports.HOW_TO_READ),
+            "(goal: under 2 s)", run_reports, reports.render, reports.HOW_TO_READ),
 )
 
 
@@ -243,10 +235,10 @@ def section_command(name: str) -> str:
 
 
 def command_line(argv: list[str]) -> str:
-    """``PYTHONPATH=plugins:tools <python> tools/bench.py ...``, as typed in the repo root."""
+    """``PYTHONPATH=plugins:tools <python> -m bench ...``, as typed in the repo root."""
     python = os.path.relpath(sys.executable, ROOT) if sys.executable.startswith(str(ROOT)) \
         else sys.executable
-    return "PYTHONPATH=plugins:tools " + shlex.join([python, "tools/bench.py", *argv])
+    return "PYTHONPATH=plugins:tools " + shlex.join([python, "-m", "bench", *argv])
 
 
 def run_section(section: Section, ctx: Context) -> dict[str, Any]:
@@ -299,7 +291,7 @@ def write(report: dict[str, Any], output: Path) -> None:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Options; --quick swaps every size for a tiny one (explicit options still win)."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
     parser.add_argument("--only", default=None,

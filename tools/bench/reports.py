@@ -1,7 +1,7 @@
 """``make bench`` section ``reports``: how long each report of the reporting layer takes for a
 large organisation (goal: each under 2 s at 100,000 invoices), on SQLite and PostgreSQL.
 
-    PYTHONPATH=plugins:tools .venv/bin/python tools/bench_reports.py [--invoices 100000]
+    PYTHONPATH=plugins:tools .venv/bin/python -m bench.reports [--invoices 100000]
 
 One generated organisation (the sandbox's generator, so its journals, payments and credits
 are those a sync would store) is loaded through ``transform`` and ``load`` into a scratch
@@ -19,7 +19,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from bench_common import drop_schema, postgres_available, postgres_target, table
+from bench.common import drop_schema, postgres_available, postgres_target, table
 
 HOW_TO_READ = ("seconds to run each report for one organisation of N invoices (best of 3, "
                "after one untimed run); the goal is under 2 s each")

@@ -9,7 +9,7 @@ then be marked deleted) and some hit the day limit mid-run. Everything random ab
 kill lands in wall-clock terms varies with the machine's speed.
 
 Every other trial after a cycle's first is one of the failure classes of issue 10
-(``ISSUE10_KINDS``, in turn; ``faults_scenarios`` says what each does): a same-second burst
+(``ISSUE10_KINDS``, in turn; ``faults.scenarios`` says what each does): a same-second burst
 split by commits, a late edit at the edge of the overlap window, a hostile record
 quarantined then fixed, malformed answers, a future-dated record and its correction, and
 runs of the same object and organisation at once (a backfill beside a scheduled run, a full

@@ -27,7 +27,7 @@ reading one page ahead (as runs do) and in step (``read_ahead=False``, as before
 ahead, a run should take about the longer of reading and loading, so ``x fetch`` within
 ``READ_AHEAD_GOAL`` (1.1).
 
-    PYTHONPATH=plugins:tools python tools/bench.py --only sync
+    PYTHONPATH=plugins:tools python -m bench --only sync
 """
 
 from __future__ import annotations
@@ -44,9 +44,8 @@ from typing import Any
 
 import requests
 
-from bench_common import (
+from bench.common import (
     MAPPINGS,
-    TOOLS,
     connect_app,
     drop_schema,
     emit,
@@ -178,7 +177,7 @@ def stored_rows(warehouse: Any, mapping: Any) -> int | None:
     """Rows now in the mapping's tables (None when nothing is stored)."""
     if warehouse.dialect == "none":
         return None
-    from bench_load import count_rows
+    from bench.load import count_rows
 
     return int(count_rows(warehouse, mapping))
 
@@ -258,7 +257,7 @@ def run_one(sandbox: Any, size: int, mode: str, latency: float = 0.0,
         case["schema"] = scratch_schema("bench_sync")
     serving = time.process_time()  # this process is idle but for the sandbox's threads
     try:
-        result = run_child(TOOLS / "bench_sync.py", ["--case", json.dumps(case)])
+        result = run_child("bench.sync", ["--case", json.dumps(case)])
         result["sandbox_cpu_seconds"] = round(time.process_time() - serving, 2)
         return result
     finally:

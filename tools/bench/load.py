@@ -1,6 +1,6 @@
 """Load throughput and memory of the warehouse loads, beside a naive baseline, same run.
 
-    PYTHONPATH=plugins:tools .venv/bin/python tools/bench_load.py --output bench_load.json
+    PYTHONPATH=plugins:tools .venv/bin/python -m bench.load --output bench_load.json
 
 What is measured. Invoices with three line items each (one tracking entry per line, so 7 rows
 an invoice) go into SQLite (a file), PostgreSQL (a scratch schema, dropped afterwards) and,
@@ -52,7 +52,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TENANT = "0f0e0d0c-0b0a-4908-8706-050403020100"
 
@@ -426,9 +426,9 @@ def run_method(case: dict[str, Any], where: str, schema: str, mapping: Any,
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory so far (see bench_common.peak_rss_mb: not
+    """This process's peak resident memory so far (see common.peak_rss_mb: not
     ``getrusage``, which a child inherits from a large parent)."""
-    from bench_common import peak_rss_mb as own_peak
+    from bench.common import peak_rss_mb as own_peak
 
     return own_peak()
 
@@ -466,7 +466,7 @@ def drop_mssql_schema(schema: str) -> None:
 
 def in_subprocess(case: dict[str, Any]) -> dict[str, Any]:
     """Run one case in a fresh interpreter (its own peak RSS)."""
-    command = [sys.executable, __file__, "--case", json.dumps(case)]
+    command = [sys.executable, "-m", "bench.load", "--case", json.dumps(case)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - this script
     if done.returncode != 0:
         raise SystemExit(f"case {case} failed:\n{done.stderr[-3000:]}")
@@ -533,7 +533,7 @@ def cases(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """The command line (tools/bench.py passes its own sizes through here)."""
+    """The command line (tools/bench/run.py passes its own sizes through here)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--invoices", type=int, default=100_000)
     parser.add_argument("--small", type=int, default=10_000)

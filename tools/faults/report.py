@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from faults_plan import CampaignConfig
-from faults_trial import TrialResult
+from faults.plan import CampaignConfig
+from faults.trial import TrialResult
 
 
 @dataclass

@@ -2,17 +2,17 @@
 while 10-20% of the calls fail and the sync process is SIGKILLed at random moments; after
 every trial the warehouse must equal the sandbox's truth, with zero rows lost, duplicated,
 falsely deleted or stuck in quarantine. Every other trial is one of issue 10's failure
-classes (``faults_scenarios``): same-second bursts, late edits at the overlap's edge, hostile
+classes (``faults.scenarios``): same-second bursts, late edits at the overlap's edge, hostile
 records, malformed answers, a future-dated record, and overlapping runs.
 
-    PYTHONPATH=plugins:tools .venv/bin/python tools/fault_injection.py --trials 100 --seed 1
+    PYTHONPATH=plugins:tools .venv/bin/python -m faults --trials 100 --seed 1
 
 Trials run in cycles of ``--trials-per-cycle`` on a fresh warehouse each: SQLite, or a
 scratch PostgreSQL database at 127.0.0.1:5432 (``--database mixed`` puts
 ``--postgres-share`` of the cycles there; the database is dropped afterwards), or a scratch
 database on the SQL Server of ``XERO_SYNC_TEST_MSSQL`` (``--database mssql``: Babelfish here;
 ``make faults`` adds such a run when the variable is set). See
-``faults_trial`` for what a trial does and ``faults_compare`` for how rows are counted.
+``faults.trial`` for what a trial does and ``faults.compare`` for how rows are counted.
 Prints a line per trial and a summary; writes the figures to ``--output`` as JSON; exits 1
 if any trial lost, duplicated or mis-stored a row, or could not finish.
 """
@@ -31,15 +31,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import LiteralString
 
-from faults_compare import Deployment, Ledger
-from faults_plan import DATABASES, KINDS, CampaignConfig, TrialPlan, plan_campaign
-from faults_report import TRIAL_HEADER, Report, print_summary, trial_line
-from faults_trial import Runner, Scratch, scratch_name
+from faults.compare import Deployment, Ledger
+from faults.plan import DATABASES, KINDS, CampaignConfig, TrialPlan, plan_campaign
+from faults.report import TRIAL_HEADER, Report, print_summary, trial_line
+from faults.trial import Runner, Scratch, scratch_name
 from xero_sandbox.server import Sandbox
 from xero_sandbox.state import SandboxConfig
 from xero_sync.warehouse.dbapi import WarehouseTarget, target_from_uri
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 
 
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 def parse_args(argv: list[str] | None) -> CampaignConfig:
     """The command line as a campaign configuration."""
     defaults = CampaignConfig()
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m faults", description=__doc__.split("\n\n")[0])
     parser.add_argument("--trials", type=int, default=defaults.trials)
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--database", choices=DATABASES, default=defaults.database)

@@ -42,9 +42,9 @@ from typing import TYPE_CHECKING, Any
 
 from tests.e2e.support import key_of, visible_truth
 
-from faults_compare import Expectation, Ledger, Tally, compare_stamps
-from faults_plan import TrialPlan
-from faults_worker import WorkerJob
+from faults.compare import Expectation, Ledger, Tally, compare_stamps
+from faults.plan import TrialPlan
+from faults.worker import WorkerJob
 from xero_sandbox.generator import stamp
 from xero_sandbox.store import updated_ms
 from xero_sync.mapping import ObjectMapping
@@ -53,7 +53,7 @@ from xero_sync.warehouse.base import DEFAULT_SCHEMA
 from xero_sync.warehouse.factory import warehouse_for
 
 if TYPE_CHECKING:
-    from faults_trial import Runner, Scratch, TrialResult
+    from faults.trial import Runner, Scratch, TrialResult
 
 Record = dict[str, Any]
 INCREMENTAL = Expectation(snapshot=False, blind_spots=False)

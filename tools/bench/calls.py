@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_common import (
+from bench.common import (
     MAPPINGS,
     connect_app,
     first_tenant,

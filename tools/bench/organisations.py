@@ -15,7 +15,7 @@ both shapes, so the difference is Airflow's overhead. Figures per organisation-o
 (N x D), and the projection to 200 organisations x 25 DAGs every hour: task instances an hour
 and CPU minutes a round.
 
-    PYTHONPATH=plugins:tools .venv/bin/python tools/bench_organisations.py [--organisations 40]
+    PYTHONPATH=plugins:tools .venv/bin/python -m bench.organisations [--organisations 40]
         [--dags 4] [--per-task 1,20]
 """
 
