@@ -28,6 +28,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
 
+# How far past Xero's clock a change time is believed: a watermark never goes further
+# (``sync``), and a stored version stamped further ahead never blocks a later one (the upserts'
+# newer-wins guard): no real edit can be that far ahead, so the stamp is bad data.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+
 _MS_DATE = re.compile(
     r"^\\?/Date\((?P<ms>-?\d+)(?:(?P<sign>[+-])(?P<hh>\d{2})(?P<mm>\d{2}))?\)\\?/$"
 )

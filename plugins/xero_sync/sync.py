@@ -43,7 +43,7 @@ from typing import Any, Protocol
 
 from xero_sync.auth.masking import redact
 from xero_sync.client import CallCounter
-from xero_sync.dates import parse_xero_datetime
+from xero_sync.dates import MAX_CLOCK_SKEW, parse_xero_datetime
 from xero_sync.errors import ConfigurationError
 from xero_sync.extract import ExtractSpec, Page
 from xero_sync.mapping import ObjectMapping
@@ -67,7 +67,6 @@ DEFAULT_COMMIT_EVERY = 5  # pages, at most, between commits
 DEFAULT_COMMIT_ROWS = 500  # records, at least, that make a commit (a page of 1,000 is one)
 DEFAULT_LOCK_WAIT = timedelta(minutes=10)
 LOCK_WAIT_VARIABLE = "XERO_SYNC_RUN_LOCK_WAIT_SECONDS"
-MAX_CLOCK_SKEW = timedelta(minutes=5)  # how far past Xero's clock a watermark may go
 _ORDERED_STRATEGIES = ("paged", "journals")
 # A scheduled run settles the webhook events received this long before it started: the
 # receiver's clock may run ahead of the worker's.

@@ -124,10 +124,6 @@ def test_issue_10_trials_on_sqlite_lose_delete_and_strand_nothing(tmp_path: Path
     assert summary["rows_falsely_deleted"] == summary["records_stuck"] == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "newer-wins keeps a row stamped in the future: Xero's later correction of the record "
-    "(stamped now) is refused as older, so a 9999-12-31 row never changes again; the "
-    "upsert's guard must not count a stored change time past Xero's clock as newer"))
 def test_a_future_dated_record_neither_hides_later_changes_nor_outlives_its_correction(
         tmp_path: Path) -> None:
     config = _config(tmp_path, trials=2, seed=3, database="sqlite", trials_per_cycle=2,

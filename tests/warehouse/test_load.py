@@ -18,6 +18,7 @@ from tests.warehouse.support import (
     InjectedFailure,
     Scratch,
     expected_rows,
+    ms_date,
     new_version,
     raw,
     run,
@@ -128,6 +129,34 @@ def test_an_older_version_never_overwrites_a_newer_one(warehouse: SqlWarehouse,
     assert (counts.updated, counts.child_rows) == (1, 1 + len(items[0].get("Tracking") or []))
     assert warehouse_data(warehouse, invoices_mapping, TENANT) == expected_rows(
         invoices_mapping, TENANT, [newest])
+
+
+def test_a_version_stamped_beyond_xeros_clock_yields_to_the_next_one(
+        warehouse: SqlWarehouse, invoices_mapping: ObjectMapping,
+        invoices: list[Record]) -> None:
+    """A stored change time past the load's clock plus the skew (bad data: 9999-12-31, a clock
+    far ahead) is never "newer": Xero's correction, stamped now, replaces it. Within the skew
+    newer-wins holds as ever."""
+    now = datetime(2026, 1, 2, 3, 4, 5)
+    record = invoices[0]
+    future = {**record, "UpdatedDateUTC": ms_date(now + timedelta(days=1)), "Reference": "ahead"}
+    corrected = {**record, "UpdatedDateUTC": ms_date(now), "Reference": "corrected"}
+    warehouse.load(transform(invoices_mapping, TENANT, [future]), run("run-1", now), None)
+
+    counts = warehouse.load(transform(invoices_mapping, TENANT, [corrected]), run("run-2", now),
+                            None)
+
+    assert counts.updated == 1
+    assert warehouse_data(warehouse, invoices_mapping, TENANT) == expected_rows(
+        invoices_mapping, TENANT, [corrected])
+    slightly_ahead = {**record, "UpdatedDateUTC": ms_date(now + timedelta(minutes=4)),
+                      "Reference": "a clock 4 minutes fast"}
+    warehouse.load(transform(invoices_mapping, TENANT, [slightly_ahead]), run("run-3", now), None)
+    counts = warehouse.load(transform(invoices_mapping, TENANT, [corrected]), run("run-4", now),
+                            None)
+    assert counts == LoadCounts(unchanged=1)
+    assert warehouse_data(warehouse, invoices_mapping, TENANT) == expected_rows(
+        invoices_mapping, TENANT, [slightly_ahead])
 
 
 def test_same_timestamp_with_different_content_is_applied(warehouse: SqlWarehouse,

@@ -89,6 +89,8 @@ test_pages_of_invoices_load_with_children = test_load.test_pages_of_invoices_loa
 test_loading_again_changes_nothing = test_load.test_loading_again_changes_nothing
 test_an_older_version_never_overwrites_a_newer_one = (
     test_load.test_an_older_version_never_overwrites_a_newer_one)
+test_a_version_stamped_beyond_xeros_clock_yields_to_the_next_one = (
+    test_load.test_a_version_stamped_beyond_xeros_clock_yields_to_the_next_one)
 test_same_timestamp_with_different_content_is_applied = (
     test_load.test_same_timestamp_with_different_content_is_applied)
 test_a_voided_invoice_is_marked_deleted_and_keeps_its_last_state = (

@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from xero_sync.dates import MAX_CLOCK_SKEW
 from xero_sync.warehouse.base import RunContext, SyncState
 from xero_sync.warehouse.dialect import SQLITE
 from xero_sync.warehouse.sqlbase import ParentResult, SqlWarehouse
@@ -140,7 +141,9 @@ class SqliteWarehouse(SqlWarehouse):
         rows = staged.parent.rows(self.converters(staged.parent.spec))
         stored = self._stored(cursor, staged)
         names = staged.parent.spec.data_columns
-        plan = _classify(rows, stored, names, mapping.key_column, mapping.updated_column)
+        ceiling = timestamp_text(run.loaded_at + MAX_CLOCK_SKEW)  # upsert.NEWER_WINS says why
+        plan = _classify(rows, stored, names, mapping.key_column, mapping.updated_column,
+                         ceiling)
         applied_rows = [row for row, action in zip(rows, plan, strict=True)
                         if action in (INSERT, UPDATE)]
         if applied_rows:
@@ -229,8 +232,9 @@ class SqliteWarehouse(SqlWarehouse):
 
 
 def _classify(rows: list[tuple[Any, ...]], stored: dict[Any, dict[str, Any]], names: list[str],
-              key: str, updated: str | None) -> list[str]:
-    """insert / update / same / older for each staged row, against the stored versions."""
+              key: str, updated: str | None, ceiling: str) -> list[str]:
+    """insert / update / same / older for each staged row, against the stored versions (a
+    stored change time past ``ceiling``, Xero's clock plus the skew, is never newer)."""
     key_at = names.index(key)
     compared = [(i, name) for i, name in enumerate(names) if name not in ("tenant_id", key)]
     updated_at = None if updated is None else names.index(updated)
@@ -239,7 +243,8 @@ def _classify(rows: list[tuple[Any, ...]], stored: dict[Any, dict[str, Any]], na
         old = stored.get(row[key_at])
         if old is None:
             plan.append(INSERT)
-        elif updated_at is not None and _older(row[updated_at], old[names[updated_at]]):
+        elif updated_at is not None and _older(row[updated_at], old[names[updated_at]],
+                                               ceiling):
             plan.append(OLDER)
         elif all(row[i] == old[name] for i, name in compared):
             plan.append(SAME)
@@ -248,5 +253,5 @@ def _classify(rows: list[tuple[Any, ...]], stored: dict[Any, dict[str, Any]], na
     return plan
 
 
-def _older(new: Any, old: Any) -> bool:
-    return new is not None and old is not None and new < old
+def _older(new: Any, old: Any, ceiling: str) -> bool:
+    return new is not None and old is not None and new < old and not old > ceiling

@@ -60,6 +60,7 @@ from xero_sync.warehouse.tables import (
     mapping_tables,
     parent_table,
 )
+from xero_sync.warehouse.upsert import FUTURE_SECONDS, NEWER_WINS
 
 Q = MSSQL.quote
 LOCK_TIMEOUT_MS = 120_000
@@ -285,7 +286,8 @@ def _newer(mapping: ObjectMapping) -> str | None:
     if mapping.updated_column is None:
         return None
     new, old = f"s.{Q(mapping.updated_column)}", f"t.{Q(mapping.updated_column)}"
-    return f"({new} >= {old} OR {new} IS NULL OR {old} IS NULL)"
+    ceiling = f"DATEADD(SECOND, {FUTURE_SECONDS}, @loaded_at)"  # upsert.NEWER_WINS says why
+    return NEWER_WINS.format(new=new, old=old, ceiling=ceiling)
 
 
 def _differs(compared: list[str]) -> str:

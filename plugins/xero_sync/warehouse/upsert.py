@@ -8,17 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from xero_sync.dates import MAX_CLOCK_SKEW
 from xero_sync.warehouse.dialect import Dialect
 
-NEWER_WINS = "({new} >= {old} OR {new} IS NULL OR {old} IS NULL)"
+# The staged row wins unless the stored one is newer; a stored change time more than the
+# clock skew past this load's time (``_loaded_at``, Xero's clock) is bad data (9999-12-31, a
+# clock far ahead) and never wins, or Xero's correction of the record could never land.
+NEWER_WINS = "({new} >= {old} OR {new} IS NULL OR {old} IS NULL OR {old} > {ceiling})"
+FUTURE_SECONDS = int(MAX_CLOCK_SKEW.total_seconds())
 
 
 def not_older(dialect: Dialect, column: str | None, new: str, old: str) -> str | None:
-    """The guard "the staged row is not older": a missing timestamp cannot prove it is."""
+    """The guard "the staged row is not older": a missing timestamp cannot prove it is, nor
+    can one stamped beyond Xero's clock (``NEWER_WINS``)."""
     if column is None:
         return None
-    name = dialect.quote(column)
-    return NEWER_WINS.format(new=f"{new}.{name}", old=f"{old}.{name}")
+    name, loaded = dialect.quote(column), f"{new}.{dialect.quote('_loaded_at')}"
+    ceiling = (f"strftime('%Y-%m-%d %H:%M:%f', {loaded}, '+{FUTURE_SECONDS} seconds')"
+               if dialect.name == "sqlite" else f"{loaded} + INTERVAL '{FUTURE_SECONDS} seconds'")
+    return NEWER_WINS.format(new=f"{new}.{name}", old=f"{old}.{name}", ceiling=ceiling)
 
 
 def greatest(dialect: Dialect, column: str, new: str, old: str) -> str:

@@ -3,7 +3,7 @@ INSERT INTO #applied ([action], [tenant_id], [journal_id], [is_deleted], [was_de
 SELECT N'UPDATE', s.[tenant_id], s.[journal_id], s.[is_deleted], t.[is_deleted]
 FROM #stage AS s
 JOIN [xero].[journals] AS t WITH (UPDLOCK, HOLDLOCK) ON t.[tenant_id] = s.[tenant_id] AND t.[journal_id] = s.[journal_id]
-WHERE (s.[created_date_utc] >= t.[created_date_utc] OR s.[created_date_utc] IS NULL OR t.[created_date_utc] IS NULL) AND EXISTS (SELECT s.[journal_number], s.[journal_date], s.[created_date_utc], s.[reference], s.[source_id], s.[source_type], s.[is_deleted], s.[_raw_json] COLLATE Latin1_General_100_BIN2 EXCEPT SELECT t.[journal_number], t.[journal_date], t.[created_date_utc], t.[reference], t.[source_id], t.[source_type], t.[is_deleted], t.[_raw_json] COLLATE Latin1_General_100_BIN2);
+WHERE (s.[created_date_utc] >= t.[created_date_utc] OR s.[created_date_utc] IS NULL OR t.[created_date_utc] IS NULL OR t.[created_date_utc] > DATEADD(SECOND, 300, @loaded_at)) AND EXISTS (SELECT s.[journal_number], s.[journal_date], s.[created_date_utc], s.[reference], s.[source_id], s.[source_type], s.[is_deleted], s.[_raw_json] COLLATE Latin1_General_100_BIN2 EXCEPT SELECT t.[journal_number], t.[journal_date], t.[created_date_utc], t.[reference], t.[source_id], t.[source_type], t.[is_deleted], t.[_raw_json] COLLATE Latin1_General_100_BIN2);
 INSERT INTO #applied ([action], [tenant_id], [journal_id], [is_deleted], [was_deleted])
 SELECT N'INSERT', s.[tenant_id], s.[journal_id], s.[is_deleted], NULL
 FROM #stage AS s

@@ -3,7 +3,7 @@ INSERT INTO #applied ([action], [tenant_id], [manual_journal_id], [is_deleted], 
 SELECT N'UPDATE', s.[tenant_id], s.[manual_journal_id], s.[is_deleted], t.[is_deleted]
 FROM #stage AS s
 JOIN [xero].[manual_journals] AS t WITH (UPDLOCK, HOLDLOCK) ON t.[tenant_id] = s.[tenant_id] AND t.[manual_journal_id] = s.[manual_journal_id]
-WHERE (s.[updated_date_utc] >= t.[updated_date_utc] OR s.[updated_date_utc] IS NULL OR t.[updated_date_utc] IS NULL) AND EXISTS (SELECT s.[narration], s.[date], s.[status], s.[line_amount_types], s.[show_on_cash_basis_reports], s.[has_attachments], s.[updated_date_utc], s.[is_deleted], s.[_raw_json] COLLATE Latin1_General_100_BIN2 EXCEPT SELECT t.[narration], t.[date], t.[status], t.[line_amount_types], t.[show_on_cash_basis_reports], t.[has_attachments], t.[updated_date_utc], t.[is_deleted], t.[_raw_json] COLLATE Latin1_General_100_BIN2);
+WHERE (s.[updated_date_utc] >= t.[updated_date_utc] OR s.[updated_date_utc] IS NULL OR t.[updated_date_utc] IS NULL OR t.[updated_date_utc] > DATEADD(SECOND, 300, @loaded_at)) AND EXISTS (SELECT s.[narration], s.[date], s.[status], s.[line_amount_types], s.[show_on_cash_basis_reports], s.[has_attachments], s.[updated_date_utc], s.[is_deleted], s.[_raw_json] COLLATE Latin1_General_100_BIN2 EXCEPT SELECT t.[narration], t.[date], t.[status], t.[line_amount_types], t.[show_on_cash_basis_reports], t.[has_attachments], t.[updated_date_utc], t.[is_deleted], t.[_raw_json] COLLATE Latin1_General_100_BIN2);
 INSERT INTO #applied ([action], [tenant_id], [manual_journal_id], [is_deleted], [was_deleted])
 SELECT N'INSERT', s.[tenant_id], s.[manual_journal_id], s.[is_deleted], NULL
 FROM #stage AS s

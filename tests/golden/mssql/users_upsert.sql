@@ -3,7 +3,7 @@ INSERT INTO #applied ([action], [tenant_id], [user_id], [is_deleted], [was_delet
 SELECT N'UPDATE', s.[tenant_id], s.[user_id], s.[is_deleted], t.[is_deleted]
 FROM #stage AS s
 JOIN [xero].[users] AS t WITH (UPDLOCK, HOLDLOCK) ON t.[tenant_id] = s.[tenant_id] AND t.[user_id] = s.[user_id]
-WHERE (s.[updated_date_utc] >= t.[updated_date_utc] OR s.[updated_date_utc] IS NULL OR t.[updated_date_utc] IS NULL) AND EXISTS (SELECT s.[first_name], s.[last_name], s.[email_address], s.[organisation_role], s.[is_subscriber], s.[updated_date_utc], s.[is_deleted], s.[_raw_json] COLLATE Latin1_General_100_BIN2 EXCEPT SELECT t.[first_name], t.[last_name], t.[email_address], t.[organisation_role], t.[is_subscriber], t.[updated_date_utc], t.[is_deleted], t.[_raw_json] COLLATE Latin1_General_100_BIN2);
+WHERE (s.[updated_date_utc] >= t.[updated_date_utc] OR s.[updated_date_utc] IS NULL OR t.[updated_date_utc] IS NULL OR t.[updated_date_utc] > DATEADD(SECOND, 300, @loaded_at)) AND EXISTS (SELECT s.[first_name], s.[last_name], s.[email_address], s.[organisation_role], s.[is_subscriber], s.[updated_date_utc], s.[is_deleted], s.[_raw_json] COLLATE Latin1_General_100_BIN2 EXCEPT SELECT t.[first_name], t.[last_name], t.[email_address], t.[organisation_role], t.[is_subscriber], t.[updated_date_utc], t.[is_deleted], t.[_raw_json] COLLATE Latin1_General_100_BIN2);
 INSERT INTO #applied ([action], [tenant_id], [user_id], [is_deleted], [was_deleted])
 SELECT N'INSERT', s.[tenant_id], s.[user_id], s.[is_deleted], NULL
 FROM #stage AS s
