@@ -158,11 +158,18 @@ def test_every_tsql_example_answers_on_sql_server(synced: _Synced) -> None:
         connection.close()
 
 
+# What a warehouse schema holds, in the order it can be dropped: views (``_webhook_status``
+# and the reporting layer's) read the tables, functions may read the views.
+_DROPPABLE = (("VIEW", "o.type = 'V'"), ("FUNCTION", "o.type IN ('IF', 'FN', 'TF')"),
+              ("TABLE", "o.type = 'U'"))
+
+
 def drop_schema(cursor: Any, schema: str) -> None:
-    """Drop a scratch schema and its tables, one statement each (Babelfish keeps only the last
-    row of ``SELECT @sql += ...``, so one concatenated DROP would leave tables behind)."""
-    cursor.execute("SELECT t.name FROM sys.tables AS t JOIN sys.schemas AS s "
-                   "ON s.schema_id = t.schema_id WHERE s.name = %s", (schema,))
-    for (table,) in cursor.fetchall():
-        cursor.execute(f"DROP TABLE [{schema}].[{table}]")
+    """Drop a scratch schema and what it holds, one statement each (Babelfish keeps only the
+    last row of ``SELECT @sql += ...``, so one concatenated DROP would leave objects behind)."""
+    for kind, which in _DROPPABLE:
+        cursor.execute("SELECT o.name FROM sys.objects AS o JOIN sys.schemas AS s "  # noqa: S608 - constants only
+                       f"ON s.schema_id = o.schema_id WHERE s.name = %s AND {which}", (schema,))
+        for (name,) in cursor.fetchall():
+            cursor.execute(f"DROP {kind} [{schema}].[{name}]")
     cursor.execute(f"IF SCHEMA_ID(N'{schema}') IS NOT NULL DROP SCHEMA [{schema}]")
