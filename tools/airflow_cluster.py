@@ -166,7 +166,7 @@ def prepare(home: Path, sandbox_url: str, *, executor: str = "CeleryExecutor",
     try:
         cluster.airflow("db", "migrate")
         cluster.airflow("pools", "set", "xero_api", str(pool_slots), "sync tasks at once")
-        _authorize(environment)
+        authorize_headless(environment)
     except BaseException:
         cluster.stop()
         raise
@@ -256,8 +256,8 @@ def task_log(cluster: Cluster, ti: dict[str, Any]) -> str:
                      for part in content)
 
 
-def _authorize(env: dict[str, str]) -> None:
-    """The authorize command, headless (the sandbox consents)."""
+def authorize_headless(env: dict[str, str]) -> None:
+    """The authorize command, headless (the sandbox consents); the webhooks bench uses it too."""
     command = [sys.executable, "-m", "xero_sync.auth", "authorize", "--no-browser", "--port",
                "0"]
     with subprocess.Popen(command, env=env, stdout=subprocess.PIPE,  # noqa: S603

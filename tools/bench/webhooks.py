@@ -41,6 +41,7 @@ from typing import Any
 import requests
 
 import webhooks_live
+from airflow_cluster import authorize_headless
 from bench.common import ROOT, postgres_available, start_sandbox, table
 
 DAGS = ("xero__invoices", "xero__contacts", "xero__credit_notes")
@@ -81,7 +82,7 @@ def _measure(env: dict[str, str], home: Path, sandbox: Any,
     warehouse = home / "warehouse.db"
     _airflow(env, "db", "migrate")
     _airflow(env, "pools", "set", "xero_api", "5", "Xero's concurrent limit")
-    _authorize(env)
+    authorize_headless(env)
     _print("first load of the three objects (dag.test) ...")
     _run_dags(env)
     port = _free_port()
@@ -193,22 +194,6 @@ def _airflow(env: dict[str, str], *args: str) -> str:
     if done.returncode != 0:
         raise RuntimeError(f"airflow {' '.join(args)} failed: {done.stderr[-2000:]}")
     return done.stdout
-
-
-def _authorize(env: dict[str, str]) -> None:
-    """The authorize command, headless (the sandbox consents)."""
-    command = [sys.executable, "-m", "xero_sync.auth", "authorize", "--no-browser", "--port",
-               "0"]
-    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE,  # noqa: S603
-                          stderr=subprocess.STDOUT, text=True) as process:
-        assert process.stdout is not None
-        for line in process.stdout:
-            if line.startswith("http"):
-                requests.get(line.strip(), timeout=60)
-                break
-        output = process.stdout.read()
-        if process.wait(timeout=120) != 0:
-            raise RuntimeError(f"authorize failed: {output[-2000:]}")
 
 
 def _run_dags(env: dict[str, str]) -> None:
