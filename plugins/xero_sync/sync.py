@@ -20,13 +20,15 @@ backfill beside a scheduled run (Airflow counts them separately), waits at most
 task's retries repeat; it does not skip, since a skipped run would look green while nothing
 was synced.
 
-The watermark never passes Xero's own clock (the response's ``Date`` header, else ours) plus
-a small skew: one record stamped in the future (bad data, 9999-12-31, a skewed clock) would
-otherwise move it there for good and every later run would read nothing. Such records are
-stored and named in a warning. The skew is ``MAX_CLOCK_SKEW`` but never more than the overlap,
-so the next run's lower bound (watermark minus overlap) is never after the moment Xero
-answered: whatever changed since is read. A watermark already stored in the future (by an older
-version) is reset and the run reads every record again, so what changed meanwhile is not missed.
+The watermark never passes Xero's own clock (the response's ``Date`` header, else ours): one
+record stamped in the future (bad data, 9999-12-31, a skewed clock) would otherwise move it
+there for good and every later run would read nothing. Such records are stored, and those
+beyond a small skew (``MAX_CLOCK_SKEW``) are named in a warning. The clamp adds no skew: the next
+run reads from the watermark minus the overlap, and only a watermark at or below Xero's clock
+keeps the whole overlap below the moment Xero answered, where an edit committed late (stamped
+before that answer, visible after it) is found. A watermark already stored in the future (by an
+older version) is reset and the run reads every record again, so what changed meanwhile is not
+missed.
 
 Records waiting in quarantine are retried at the start of every run (``Warehouse
 .retry_quarantined``); the log and ``_sync_runs.quarantine_waiting`` say how many still wait.
@@ -343,31 +345,32 @@ def _load(warehouse: Warehouse, request: SyncRequest, records: list[dict[str, An
 
 def _state(request: SyncRequest, context: RunContext, page: Page | None) -> SyncState:
     """The watermark after a page: highest UpdatedDateUTC (naive UTC), at most Xero's clock
-    plus the skew; or the highest JournalNumber."""
+    (the module docstring says why no skew); or the highest JournalNumber."""
     mapping, tenant = request.mapping, request.tenant_id
     mark = page.high_watermark if page is not None else None
     stamp = None
     if isinstance(mark, datetime) and page is not None:
-        stamp = min(mark.astimezone(UTC), _ceiling(page, _skew(request))).replace(tzinfo=None)
+        stamp = min(mark.astimezone(UTC), _ceiling(page, timedelta(0))).replace(tzinfo=None)
     number = mark if isinstance(mark, int) and not isinstance(mark, bool) else None
     return SyncState(mapping.name, tenant, stamp, number, context.run_id, context.loaded_at)
 
 
 def _skew(request: SyncRequest) -> timedelta:
-    """How far past Xero's clock a watermark may go: ``MAX_CLOCK_SKEW``, at most the overlap
-    (the next run then reads from no later than the moment Xero answered)."""
+    """How far past Xero's clock a change may be stamped before it is named as bad data:
+    ``MAX_CLOCK_SKEW``, at most the overlap."""
     return min(MAX_CLOCK_SKEW, request.overlap)
 
 
 def _ceiling(page: Page, skew: timedelta) -> datetime:
-    """The newest change a watermark may record after this page: Xero's clock when the page
-    was answered (its ``Date`` header; ours when absent) plus the skew."""
+    """Xero's clock when the page was answered (its ``Date`` header; ours when absent) plus
+    ``skew``."""
     return (page.server_time or datetime.now(UTC)).astimezone(UTC) + skew
 
 
 def _warn_future(mapping: ObjectMapping, tenant: str, page: Page, skew: timedelta) -> None:
-    """Name the page's records changed after ``_ceiling``: they are stored, but the watermark
-    stops short of them (``_state``), so someone should correct them in Xero."""
+    """Name the page's records changed more than the skew after Xero's clock: they are stored,
+    but the watermark stops short of them (``_state``), so someone should correct them in
+    Xero."""
     ceiling = _ceiling(page, skew)
     newest = page.high_watermark  # the newest change read so far: usually nothing to look at
     if mapping.updated_field is None or not isinstance(newest, datetime) or newest <= ceiling:
@@ -385,11 +388,11 @@ def _warn_future(mapping: ObjectMapping, tenant: str, page: Page, skew: timedelt
     if future:
         more = f" and {len(future) - _FUTURE_NAMED} more" if len(future) > _FUTURE_NAMED else ""
         log.warning("%s: %d record(s) changed in the future by Xero's clock (%s UTC): "
-                    "%s%s. They are stored, but the watermark stops at %s UTC so that later "
-                    "changes are still read; correct their dates in Xero",
+                    "%s%s. They are stored, but the watermark stops at Xero's clock so that "
+                    "later changes are still read; correct their dates in Xero",
                     subject(mapping.name, tenant), len(future),
                     f"{ceiling - skew:%Y-%m-%d %H:%M:%S}", ", ".join(future[:_FUTURE_NAMED]),
-                    more, f"{ceiling:%Y-%m-%d %H:%M:%S}")
+                    more)
 
 
 def _outcome(request: SyncRequest, started: datetime, counts: LoadCounts, pages: int,

@@ -94,7 +94,7 @@ MUTATIONS = (
     Mutation(
         "watermark_unclamped", "the watermark stored without the clamp to Xero's clock",
         (Edit("sync.py",
-              "stamp = min(mark.astimezone(UTC), _ceiling(page, _skew(request)))"
+              "stamp = min(mark.astimezone(UTC), _ceiling(page, timedelta(0)))"
               ".replace(tzinfo=None)",
               "stamp = mark.astimezone(UTC).replace(tzinfo=None)"),),
         ("future_record",)),
