@@ -18,6 +18,7 @@ from cryptography.fernet import Fernet
 
 from tests.auth.conftest import FAST_RETRIES, Warehouse
 from tests.warehouse.support import Scratch, postgres_scratch, sqlite_scratch, table_rows
+from xero_sync.auth import masking
 from xero_sync.auth.callback import Redirect
 from xero_sync.auth.cli import main
 from xero_sync.auth.crypto import TokenCipher
@@ -63,6 +64,21 @@ def test_token_shaped_values_are_redacted_even_when_unknown(template: str) -> No
     text = redact(template.format(secret=secret))
     assert secret not in text and "***" in text
     assert secret[:16] not in text  # not even a part of it
+
+
+def test_a_registered_secret_inside_a_field_name_does_not_unmask_its_value(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client secret that is also part of a field's name ("secret" in ``client_secret=``)
+    must not break the field's shape: the value after it is still redacted. (Registered in
+    this test only: the process's other tests must not see "secret" masked.)"""
+    monkeypatch.setattr(masking, "_known", set())
+    monkeypatch.setattr(masking, "_load_masker", lambda: None)
+    mask_secrets("secret", "token")
+    echoed = "refresh_token=9f9f-not-registered&client_secret=s3cr3t-value"
+
+    redacted = redact(echoed)
+
+    assert "9f9f-not-registered" not in redacted and "s3cr3t-value" not in redacted
 
 
 def test_jwts_basic_credentials_and_fernet_keys_are_redacted() -> None:

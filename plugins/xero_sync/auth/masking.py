@@ -88,13 +88,17 @@ def mask_tokens(tokens: TokenSet | None) -> None:
 
 
 def redact(text: str) -> str:
-    """``text`` with every registered secret and every token-shaped value replaced by ``***``."""
+    """``text`` with every token-shaped value and every registered secret replaced by ``***``.
+
+    The shapes go first: a registered secret may also be part of a field's name (a client
+    secret "secret" or "token" inside ``client_secret=…``), and replacing it first would break
+    the name the shape looks for and let the value through."""
+    for pattern, replacement in _SHAPES:
+        text = pattern.sub(replacement, text)
     with _lock:
         known = sorted(_known, key=len, reverse=True)
     for secret in known:
         text = text.replace(secret, MASK)
-    for pattern, replacement in _SHAPES:
-        text = pattern.sub(replacement, text)
     return _RUN.sub(_unless_guid, text)
 
 
