@@ -9,6 +9,10 @@ its token; otherwise refresh, save the new pair in the same transaction, commit,
 use it. A lost token response is retried with the same refresh token (Xero's 30-minute grace)
 while the lock is still held, so no other worker can spend the token in between.
 
+Every token, refreshed or not, is judged when it is ready to hand out. A refresh whose answer
+arrives with less than the margin left (a starved process, a slow token endpoint) has saved
+its pair already; the lock is taken once more for a fresh one, and never a third time.
+
 ``access_token()`` returns a bearer string for the hook's own requests. It must never be
 returned from a task or pushed to XCom; every token is registered with Airflow's secret masker.
 """
@@ -135,9 +139,10 @@ class TokenManager:
                             self.app_key, self.margin)
                 return tokens
             log.warning("app %s: the access token had %.1f s left when it was ready to use, "
-                        "less than the refresh margin (%s): the refresh took too long (a "
-                        "starved process or a slow token endpoint); %s", self.app_key, left,
-                        self.margin, "refreshing once more" if attempt == 1 else "using it")
+                        "less than the refresh margin (%s): the refresh or the wait for it "
+                        "took too long (a starved process or a slow token endpoint); %s",
+                        self.app_key, left, self.margin,
+                        "refreshing once more" if attempt == 1 else "using it")
             rejected = tokens.access_token
         return tokens
 
