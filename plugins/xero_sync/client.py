@@ -149,8 +149,10 @@ class XeroClient:
         attempt = waits = 0
         refreshed = False
         while True:
-            token = self.tokens.access_token()
             with self._budget(tenant_id) as slot:
+                # Asked for once the budget allows the call, not before waiting for it: a token
+                # judged fresh before a long wait could reach Xero expired.
+                token = self.tokens.access_token()
                 response = self._send(url, tenant_id, params, modified_since, token)
                 _report(slot, response)
             if response is not None and response.status_code == 200:

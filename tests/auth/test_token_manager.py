@@ -242,3 +242,79 @@ def test_a_token_is_judged_fresh_when_handed_out_not_before_masking_it(
     assert old.access_token in masked  # it was masked, then judged stale, then replaced
     assert token_stats(xero)["refreshed"] == 1
     assert organisation(xero, handed).status_code == 200
+
+
+def test_a_refreshed_token_that_arrives_expired_is_replaced_not_handed_out(
+        xero: Any, store: TokenStore) -> None:
+    """Under load the rotation test saw a 401 for a token the manager handed out already
+    expired by its own clock: the refresh's answer, and masking the new token, took longer
+    than the token lived, and the manager handed out whatever the refresh returned. Here the
+    answer arrives after the token's whole life (a stall on the sandbox's clock, no waiting)."""
+    settings = sandbox_settings(xero)
+    old = connect_app(xero, settings, store)
+    worker = manager(xero, settings, store)
+    margin = worker.margin.total_seconds()
+    admin(xero, "POST", "clock", json={"seconds": 1800})  # expired: the next call refreshes
+    admin(xero, "POST", "faults", json={"kind": "stall", "nth": 1, "target": "token",
+                                        "delay": 1800 + 1})
+    handed = worker.access_token()
+    now = datetime.fromtimestamp(xero.state.clock.now(), UTC)
+    current = store.load(settings.client_id)
+    assert current is not None and handed == current.access_token != old.access_token
+    assert current.seconds_left(now) > margin  # fresh when handed out
+    stats = token_stats(xero)
+    assert (stats["refreshed"], stats["invalid_grant"]) == (2, 0)  # once more, no more
+    assert organisation(xero, handed).status_code == 200
+
+
+def test_a_token_endpoint_that_is_always_too_slow_costs_one_more_refresh_never_a_loop(
+        xero: Any, store: TokenStore, caplog: pytest.LogCaptureFixture) -> None:
+    """Every answer arrives with 60 s left, less than the margin: two refreshes, then the second
+    token is used (a 401 will refresh it), and the rotated refresh token is never lost."""
+    settings = sandbox_settings(xero)
+    connect_app(xero, settings, store)
+    worker = manager(xero, settings, store)
+    admin(xero, "POST", "clock", json={"seconds": 1800})
+    admin(xero, "POST", "faults", json={"kind": "stall", "rate": 1.0, "target": "token",
+                                        "delay": 1800 - 60})
+    handed = worker.access_token()
+    current = store.load(settings.client_id)
+    assert current is not None and handed == current.access_token
+    assert token_stats(xero)["refreshed"] == 2
+    assert "refreshing once more" in caplog.text and "using it" in caplog.text
+    assert "lower the margin" not in caplog.text  # Xero's lifetime is not the problem
+    assert organisation(xero, handed).status_code == 200  # 60 s left: still valid
+    admin(xero, "DELETE", "faults")
+    admin(xero, "POST", "clock", json={"seconds": 1800})
+    assert manager(xero, settings, store).access_token() != handed  # the chain still rotates
+    assert token_stats(xero)["invalid_grant"] == 0
+
+
+def test_a_token_lifetime_shorter_than_the_margin_refreshes_once_per_call_and_says_so(
+        xero: Any, store: TokenStore, caplog: pytest.LogCaptureFixture) -> None:
+    settings = sandbox_settings(xero)
+    connect_app(xero, settings, store)
+    admin(xero, "POST", "config", json={"access_token_ttl": 60})  # less than the 5 minutes
+    admin(xero, "POST", "clock", json={"seconds": 1800})
+    worker = manager(xero, settings, store)
+    handed = worker.access_token()
+    assert token_stats(xero)["refreshed"] == 1
+    assert "lower the margin" in caplog.text
+    assert organisation(xero, handed).status_code == 200
+
+
+def test_force_refresh_does_not_retry_with_a_replacement_about_to_expire(
+        xero: Any, warehouse: Warehouse, cipher: TokenCipher) -> None:
+    """A token another worker saved since the rejected one is used only while it is fresh:
+    one inside the margin would earn the retry a second 401."""
+    settings = sandbox_settings(xero)
+    first = connect_app(xero, settings, warehouse.store(cipher))
+    worker_a = manager(xero, settings, warehouse.store(cipher))
+    worker_b = manager(xero, settings, warehouse.store(cipher))
+    assert worker_a.access_token() == first.access_token
+    second = worker_b.force_refresh(first.access_token)
+    admin(xero, "POST", "clock", json={"seconds": 1800 - 10})  # 10 s left, inside the margin
+    third = worker_a.force_refresh(first.access_token)
+    assert third not in (first.access_token, second)
+    assert token_stats(xero)["refreshed"] == 2
+    assert organisation(xero, third).status_code == 200

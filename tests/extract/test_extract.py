@@ -9,13 +9,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import requests
 
-from tests.extract.conftest import Xero
+from tests.auth.conftest import sandbox_clock
+from tests.extract.conftest import NO_WAIT, Xero
 from xero_sandbox.generator import stamp
+from xero_sync.auth.oauth import TokenManager
 from xero_sync.client import RetryPolicy, XeroClient
 from xero_sync.dates import parse_xero_datetime
 from xero_sync.errors import DayLimitReached, XeroApiError
 from xero_sync.extract import ExtractSpec, Page, extract
+from xero_sync.ratelimit.budget import XeroLimits
+from xero_sync.ratelimit.limiter import RateLimiter
 
 INVOICES = ExtractSpec("invoices", "Invoices", "Invoices", "paged", paged=True,
                        page_size_param=True, params={"order": "UpdatedDateUTC ASC"},
@@ -203,6 +208,30 @@ def test_expired_token_forces_one_refresh_and_retry(xero: Xero) -> None:
     got = records(list(extract(xero.client, SPECS["full"][0], tenant)))
     assert got
     assert xero.admin("GET", "stats")["tokens"]["refreshed"] == refreshed_before + 1
+
+
+def test_the_token_is_taken_after_waiting_for_the_budget_not_before(xero: Xero) -> None:
+    """A token judged fresh, then held through a wait for the organisation's budget, can reach
+    Xero expired. Here the wait (a minute, on the sandbox's clock) outlasts the token."""
+    clock = xero.sandbox.state.clock
+    xero.admin("POST", "limits", json={"per_minute": 1})
+    shared = xero.client.tokens
+    assert isinstance(shared, TokenManager)
+    manager = TokenManager(xero.settings, shared.store, margin=timedelta(seconds=30),
+                           clock=sandbox_clock(xero.sandbox))
+    limiter = RateLimiter(xero.settings.client_id, limits=XeroLimits(per_minute=1),
+                          clock=clock.now, sleep=clock.advance)
+    statuses: list[int] = []
+    session = requests.Session()
+    session.hooks["response"].append(lambda reply, *_, **__: statuses.append(reply.status_code))
+    client = XeroClient(xero.settings, manager, NO_WAIT, session=session, sleep=clock.advance,
+                        limiter=limiter)
+    xero.admin("POST", "clock", json={"seconds": 1800 - 45})  # 45 s left: fresh for 15 s more
+    refreshed = xero.admin("GET", "stats")["tokens"]["refreshed"]
+    client.get("Currencies", xero.tenants[0])
+    client.get("Currencies", xero.tenants[0])  # waits a minute for the budget first
+    assert statuses == [200, 200]  # no 401: the second call asked for its token after the wait
+    assert xero.admin("GET", "stats")["tokens"]["refreshed"] == refreshed + 1
 
 
 def test_disconnected_tenant_is_a_clear_error(xero: Xero) -> None:

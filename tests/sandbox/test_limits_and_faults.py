@@ -151,6 +151,19 @@ def test_dropped_token_response_is_the_lost_response(client: SandboxClient) -> N
     assert retry.status_code == 200
 
 
+def test_a_stalled_token_answer_arrives_late_by_the_sandbox_clock(
+        client: SandboxClient) -> None:
+    tokens = client.authorize()
+    client.admin("POST", "faults", json={"kind": "stall", "nth": 1, "target": "token",
+                                         "delay": 1801})
+    before = client.sandbox.state.clock.offset
+    reply = client.token(grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    assert reply.status_code == 200 and reply.json()["expires_in"] == 1800
+    assert client.sandbox.state.clock.offset == before + 1801  # issued, then answered late
+    late = client.api(CURRENCIES, reply.json()["access_token"])
+    assert late.status_code == 401 and "TokenExpired" in late.text
+
+
 def test_fault_rate_is_repeatable(client: SandboxClient, access_token: str) -> None:
     def run() -> list[int]:
         client.sandbox.state.reset()
@@ -164,7 +177,9 @@ def test_fault_rate_is_repeatable(client: SandboxClient, access_token: str) -> N
 
 @pytest.mark.parametrize("spec", [{"kind": "boom", "rate": 0.1}, {"kind": "500"},
                                   {"kind": "500", "rate": 2}, {"kind": "500", "nth": 0},
-                                  {"kind": "500", "rate": 0.1, "colour": "red"}])
+                                  {"kind": "500", "rate": 0.1, "colour": "red"},
+                                  {"kind": "stall", "rate": 1.0},
+                                  {"kind": "stall", "nth": 1, "target": "token", "delay": -1}])
 def test_bad_fault_spec_is_refused(client: SandboxClient, spec: dict[str, object]) -> None:
     reply = client.http.post(f"{client.url}/_sandbox/faults", json=spec, timeout=10)
     assert reply.status_code == 400

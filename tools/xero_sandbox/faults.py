@@ -3,8 +3,10 @@
 A rule fires on a fraction of matching calls (``rate``, drawn from a seeded generator, so a
 run is repeatable) or on exactly the Nth matching call (``nth``), at most ``count`` times.
 Kinds: ``429_minute``, ``429_day``, ``500``, ``503``, ``drop`` (the request is processed, then
-the connection is closed with no response: the lost-response case) and ``slow``; and the
-malformed answers and parameter-ignoring servers of ``malformed.KINDS``.
+the connection is closed with no response: the lost-response case), ``slow`` and ``stall``
+(token endpoint only: the sandbox's clock moves ``delay`` seconds on between issuing a token and
+answering, as if the answer, or the starved client reading it, took that long, at no real
+cost); and the malformed answers and parameter-ignoring servers of ``malformed.KINDS``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import asdict, dataclass
 
 from xero_sandbox import malformed
 
-KINDS = ("429_minute", "429_day", "500", "503", "drop", "slow", *malformed.KINDS)
+KINDS = ("429_minute", "429_day", "500", "503", "drop", "slow", "stall", *malformed.KINDS)
 TARGETS = ("api", "token", "any")
 
 
@@ -34,7 +36,7 @@ class FaultRule:
     target: str = "api"
     tenant: str | None = None
     path: str | None = None  # substring of the request path
-    delay: float = 2.0  # seconds, for `slow`
+    delay: float = 2.0  # seconds, for `slow` and `stall`
     seen: int = 0
     fired: int = 0
 
@@ -48,6 +50,8 @@ class FaultRule:
             raise FaultSpecError("give either nth (>= 1) or a rate in (0, 1]")
         if self.nth is not None and self.nth < 1:
             raise FaultSpecError("nth counts calls from 1")
+        if self.kind == "stall" and (self.target != "token" or self.delay < 0):
+            raise FaultSpecError("stall applies to target token, with a delay >= 0")
 
     def matches(self, target: str, tenant: str | None, path: str) -> bool:
         """Whether this rule applies to a call at all."""

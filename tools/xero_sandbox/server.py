@@ -55,6 +55,8 @@ def _token_with_faults(state: SandboxState, request: Request) -> Reply:
     if fault is not None and fault.kind == "slow":
         threading.Event().wait(fault.delay)
     reply = oauth_routes.token(state, request)
+    if fault is not None and fault.kind == "stall":
+        state.clock.advance(fault.delay)  # the token was issued; its answer arrives late
     reply.drop = fault is not None and fault.kind == "drop"
     return reply
 

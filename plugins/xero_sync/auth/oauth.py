@@ -9,6 +9,10 @@ its token; otherwise refresh, save the new pair in the same transaction, commit,
 use it. A lost token response is retried with the same refresh token (Xero's 30-minute grace)
 while the lock is still held, so no other worker can spend the token in between.
 
+Every token, refreshed or not, is judged when it is ready to hand out. A refresh whose answer
+arrives with less than the margin left (a starved process, a slow token endpoint) has saved
+its pair already; the lock is taken once more for a fresh one, and never a third time.
+
 ``access_token()`` returns a bearer string for the hook's own requests. It must never be
 returned from a task or pushed to XCom; every token is registered with Airflow's secret masker.
 """
@@ -20,7 +24,6 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TypeGuard
 
 from xero_sync.auth.masking import mask_tokens, redact
 from xero_sync.auth.store_base import LockedTokens, TokenStore
@@ -73,24 +76,17 @@ class TokenManager:
             return self._current().access_token
 
     def force_refresh(self, rejected_access_token: str) -> str:
-        """After Xero answered 401 TokenExpired: a newer token, refreshing only if none exists."""
-        with self._lock:
-            if self._replaces(self._cached, rejected_access_token):
-                return self._cached.access_token  # this process already moved on
-            self._ensure_table()
-            with self.store.locked(self.app_key) as held:
-                if self._replaces(held.tokens, rejected_access_token):
-                    log.debug("app %s: another worker already replaced the rejected token",
-                              self.app_key)
-                    tokens = held.tokens
-                else:
-                    tokens = self._renew(held)
-            return self._use(tokens).access_token
+        """After Xero answered 401 TokenExpired: a newer token, refreshing only if none exists.
 
-    def _replaces(self, tokens: TokenSet | None, rejected: str) -> TypeGuard[TokenSet]:
-        """Whether ``tokens`` is a different, unexpired token than the one Xero rejected."""
-        return (tokens is not None and tokens.access_token != rejected
-                and tokens.seconds_left(self.clock()) > 0)
+        A token another worker (or this process) saved since is used only if it is fresh: one
+        about to expire would earn the retry a second 401."""
+        with self._lock:
+            cached = self._cached
+            if (cached is not None and cached.access_token != rejected_access_token
+                    and cached.fresh(self.clock(), self.margin)):
+                return cached.access_token  # this process already moved on
+            self._ensure_table()
+            return self._through_lock(rejected_access_token).access_token
 
     # -- the protocol -----------------------------------------------------------------------
 
@@ -108,14 +104,47 @@ class TokenManager:
         stored = self.store.load(self.app_key)
         if stored is not None and self._use(stored).fresh(self.clock(), self.margin):
             return stored
-        with self.store.locked(self.app_key) as held:
-            current = held.tokens
-            if current is not None and self._use(current).fresh(self.clock(), self.margin):
-                log.debug("app %s: another worker refreshed while this one waited", self.app_key)
-                tokens = current
-            else:
-                tokens = self._renew(held)
-        return self._use(tokens)  # the new pair is committed before anyone uses it
+        return self._through_lock(None)
+
+    def _through_lock(self, rejected: str | None) -> TokenSet:
+        """Under the app's lock: a fresh token another worker saved, else a refresh.
+
+        A refreshed token is judged like any other, when it is ready to hand out. The lifetime
+        counts from before the request was sent, so a refresh that takes long (a starved
+        process, a slow token endpoint, a long wait for the lock's commit) can hand back a
+        token that is stale or already expired on arrival; sending it is a certain 401. Such
+        a token was saved, so nothing is lost: the lock is taken once more and the token
+        replaced (by another worker's if one is fresh). Never more than once: the second
+        token is handed out whatever it has left, and a caller's 401 refreshes it.
+        """
+        for attempt in (1, 2):
+            asked = None
+            with self.store.locked(self.app_key) as held:
+                current = held.tokens
+                if (current is not None and current.access_token != rejected
+                        and self._use(current).fresh(self.clock(), self.margin)):
+                    log.debug("app %s: another worker refreshed while this one waited",
+                              self.app_key)
+                    tokens = current
+                else:
+                    asked = self.clock()
+                    tokens = self._renew(held)
+            # The new pair is committed before anyone uses it; judged once masked.
+            left = self._use(tokens).seconds_left(self.clock())
+            if left > self.margin.total_seconds():
+                return tokens
+            if asked is not None and tokens.expires_at - asked <= self.margin:
+                log.warning("app %s: Xero issued a token that lives less than the refresh "
+                            "margin (%s); lower the margin or every call will refresh",
+                            self.app_key, self.margin)
+                return tokens
+            log.warning("app %s: the access token had %.1f s left when it was ready to use, "
+                        "less than the refresh margin (%s): the refresh or the wait for it "
+                        "took too long (a starved process or a slow token endpoint); %s",
+                        self.app_key, left, self.margin,
+                        "refreshing once more" if attempt == 1 else "using it")
+            rejected = tokens.access_token
+        return tokens
 
     def _renew(self, held: LockedTokens) -> TokenSet:
         """Obtain a new token inside the lock and write it into the lock's transaction."""
@@ -127,10 +156,6 @@ class TokenManager:
         held.save(tokens, refreshed=refreshed)
         log.info("refreshed access token for app %s (expires %s)", self.app_key,
                  tokens.expires_at.isoformat(timespec="seconds"))
-        if not tokens.fresh(self.clock(), self.margin):
-            log.warning("app %s: Xero issued a token that lives less than the refresh margin "
-                        "(%s); lower the margin or every call will refresh", self.app_key,
-                        self.margin)
         return tokens
 
     def _obtain(self, current: TokenSet | None) -> tuple[TokenSet, bool]:
