@@ -16,7 +16,8 @@ and a reader never sees half a report.
 ``differences`` compares the snapshots of an organisation and date with the layer's reports
 (trial balance, balance sheet and P&L by account and their totals, aged reports per invoice
 and closing balance), in integer cents. SQL Server's statements are golden files
-(``tests/golden/mssql/_control_report_snapshot_*.sql``); every value is a bound parameter.
+(``tests/golden/mssql/_control_report_snapshot_*.sql``, part of
+``tsql.control_statements``); every value is a bound parameter.
 """
 
 from __future__ import annotations
