@@ -287,7 +287,7 @@ def _report_tasks(dag_index: int) -> None:
         return snapshot_organisations(organisations, context)
 
     @task(task_id="check", retry_policy=RETRY_POLICY)
-    def check(batches: list[list[dict[str, str]]], **context: Any) -> dict[str, Any]:
+    def check(batches: Any, **context: Any) -> dict[str, Any]:
         """Compare the snapshots with the reporting layer; fail on any difference."""
         from xero_sync.report_snapshots import check_organisations
 

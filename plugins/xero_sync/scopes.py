@@ -75,7 +75,8 @@ def _distinct(scopes: list[str]) -> tuple[str, ...]:
 
 
 # What the connection form offers: what an app created since March 2026 may ask for, for every
-# object and the report snapshots, except the two that need more than a scope (a Xero tier, a payroll product).
+# object and the report snapshots, but the two that need more than a scope (a Xero tier, a
+# payroll product).
 GRANULAR_DEFAULT = _distinct(
     [OFFLINE_ACCESS, *(need.granular for need in ENDPOINT_SCOPES.values() if not need.opt_in),
      *(need.granular for need in REPORT_SCOPES.values())])

@@ -20,13 +20,9 @@ import pytest
 from cryptography.fernet import Fernet
 
 from tests.auth.conftest import connect_app, sandbox_settings
+from tests.reporting import test_layer
 from tests.reporting.figures import EXAMPLES
-from tests.reporting.test_layer import (  # noqa: F401 - the fixtures, shared with the layer's test
-    fetcher,
-    load_sandbox,
-    loaded,
-    scratch,
-)
+from tests.reporting.test_layer import fetcher, load_sandbox
 from tests.warehouse.support import Scratch, sqlite_scratch
 from xero_sandbox.ledger import add_months, month_end
 from xero_sandbox.msdate import from_ms
@@ -45,6 +41,9 @@ from xero_sync.warehouse import reporting, snapshots
 from xero_sync.warehouse.dbapi import WarehouseTarget
 from xero_sync.warehouse.sqlbase import SqlWarehouse
 
+# The layer's test's fixtures: a warehouse of each dialect loaded with the sandbox's records.
+scratch = test_layer.scratch
+loaded = test_layer.loaded
 
 
 def dates_of(sandbox: Sandbox) -> list[date]:
