@@ -33,7 +33,7 @@ from xero_sync.errors import ConfigurationError, XeroSyncError
 from xero_sync.hooks.xero import XeroHook
 from xero_sync.progress import organisation_named
 from xero_sync.warehouse.factory import open_warehouse
-from xero_sync.warehouse.reporting import ensure_layer, run_report, source_mappings
+from xero_sync.warehouse.reporting import ensure_layer, run_report
 from xero_sync.warehouse.snapshots import (
     AGED_PAYABLES,
     AGED_RECEIVABLES,
@@ -142,7 +142,7 @@ def snapshot_organisations(organisations: list[dict[str, Any]],
     connection = hook.get_connection(hook.warehouse_conn_id)
     warehouse = open_warehouse(connection)
     try:
-        warehouse.ensure_tables(source_mappings())
+        warehouse.ensure_tables([])  # the control tables; the layer makes its sources
         ensure_layer(warehouse)
         ensure_snapshot_tables(warehouse)
     finally:
