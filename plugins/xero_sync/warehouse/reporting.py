@@ -620,15 +620,21 @@ def function_statement(r: Render, report: ReportFunction) -> str:
 
 
 def index_statements(r: Render) -> list[tuple[str, str]]:
-    """Covering indexes for summing the ledger: lines by journal with account and amount,
-    journals with their date. They halve a trial balance's time on SQLite, where every
-    report scans the lines. Not on SQL Server: Babelfish renames indexes, so "create if
+    """Covering indexes: invoices for the aged reports; lines by journal with account and
+    amount and journals with their date, for the general ledger and for filling
+    ``ledger_daily``. Not on SQL Server: Babelfish renames indexes, so "create if
     missing" cannot be told there; on SQL Server add them (or a columnstore) by hand."""
     if r.name == "mssql":
         return []
     lines, journals = r.t("journal_lines"), r.t("journals")
     prefix = f"{r.schema}_"  # index names are per database in SQLite, per schema in PG
     return [
+        # The aged reports: an organisation's invoices of a type dated by the date, without
+        # reading their wide rows (_raw_json): a third of an aged report's time on SQLite.
+        ("ix_reporting_invoices", f"CREATE INDEX IF NOT EXISTS "
+         f"{r.sql.quote(prefix + 'ix_reporting_invoices')} ON {r.t('invoices')} "
+         "(tenant_id, type, date, status, invoice_id, contact_id, contact_name, "
+         "invoice_number, reference, due_date, currency_code, total)"),
         ("ix_reporting_journal_lines", f"CREATE INDEX IF NOT EXISTS "
          f"{r.sql.quote(prefix + 'ix_reporting_journal_lines')} ON {lines} "
          "(tenant_id, journal_id, account_id, net_amount)"),
