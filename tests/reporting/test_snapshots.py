@@ -23,6 +23,7 @@ from tests.auth.conftest import connect_app, sandbox_settings
 from tests.reporting import test_layer
 from tests.reporting.figures import EXAMPLES
 from tests.reporting.test_layer import fetcher, load_sandbox
+from tests.sandbox.conftest import SandboxClient
 from tests.warehouse.support import Scratch, sqlite_scratch
 from xero_sandbox.ledger import add_months, month_end
 from xero_sandbox.msdate import from_ms
@@ -242,3 +243,18 @@ def test_the_check_fails_naming_each_difference(
     with caplog.at_level(logging.ERROR), pytest.raises(ReportDifferences, match="difference"):
         check_organisations([organisations], context)
     assert "DIFFERENCE" in caplog.text and "Xero 12345.67" in caplog.text
+
+
+def test_a_granular_report_scope_reads_its_report_only(sandbox: Sandbox) -> None:
+    """Apps created since March 2026 ask for a scope per report (what the default asks)."""
+    client = SandboxClient(sandbox)
+    sandbox.state.reset(identity=True, clock=True)
+    token = str(client.authorize("offline_access accounting.reports.trialbalance.read")[
+        "access_token"])
+    tenant = next(iter(sandbox.state.tenant_names))
+    day = {"date": "2026-03-31"}
+    allowed = client.api("/api.xro/2.0/Reports/TrialBalance", token, tenant=tenant, params=day)
+    refused = client.api("/api.xro/2.0/Reports/BalanceSheet", token, tenant=tenant, params=day)
+    assert allowed.status_code == 200, allowed.text
+    assert refused.status_code == 401
+    assert "insufficient_scope" in refused.headers.get("WWW-Authenticate", "")
