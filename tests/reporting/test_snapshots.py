@@ -10,7 +10,7 @@ import json
 import logging
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -26,7 +26,7 @@ from tests.reporting.test_layer import fetcher, load_sandbox
 from tests.sandbox.conftest import SandboxClient
 from tests.warehouse.support import Scratch, sqlite_scratch
 from xero_sandbox.ledger import add_months, month_end
-from xero_sandbox.msdate import from_ms
+from xero_sandbox.msdate import from_ms, parse_ms
 from xero_sandbox.server import Sandbox
 from xero_sync.auth.crypto import TokenCipher
 from xero_sync.auth.token_store import token_store
@@ -132,6 +132,28 @@ def test_taking_a_date_again_replaces_its_snapshot(
                    {"aged_contacts": 5})
     assert (count(warehouse, "report_snapshots"),
             count(warehouse, "report_snapshot_lines")) == before
+
+
+def test_a_mid_month_balance_sheet_is_compared_at_the_month_end(
+        snapped: tuple[Sandbox, SqlWarehouse]) -> None:
+    """Xero's balance sheet is as at the end of the date's month, whatever day is asked."""
+    sandbox, warehouse = snapped
+    tenant = next(iter(sandbox.state.tenant_names))
+    posted = sorted({from_ms(parse_ms(str(j["JournalDate"])) or 0).date()
+                     for j in sandbox.state.truth(tenant, "Journals")})
+    later = next(d for d in reversed(posted) if d.day > 1 and d < date(2026, 6, 1))
+    mid = later - timedelta(days=1)  # something is posted after it, in its month
+    take_snapshots(warehouse, tenant, [mid], fetcher(sandbox, tenant),
+                   {"reports": ["BalanceSheet"]})
+    found, compared = snapshots.differences(warehouse, tenant, mid)
+    assert compared == {"BalanceSheet": 1} and found == []
+    at_mid = reporting.run_report(warehouse, "balance_sheet", tenant, mid)
+    at_end = reporting.run_report(warehouse, "balance_sheet", tenant, snapshots.month_end(mid))
+    warehouse.connection.commit()
+    def amounts(rows: list[dict[str, Any]]) -> dict[str, int]:
+        return {str(row["account_id"]).lower(): snapshots.cents(row["amount"]) for row in rows}
+
+    assert amounts(at_mid) != amounts(at_end)  # so comparing at ``mid`` would differ
 
 
 def test_an_altered_warehouse_row_shows_up_as_a_difference(

@@ -27,7 +27,7 @@ import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -499,6 +499,12 @@ def compare_aged(report_name: str, lines: list[StoredLine], layer: list[dict[str
 LEDGER_REPORTS = (TRIAL_BALANCE, BALANCE_SHEET, PROFIT_AND_LOSS)
 
 
+def month_end(day: date) -> date:
+    """The last day of ``day``'s month."""
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
+
+
 def differences(warehouse: SqlWarehouse, tenant_id: str, as_at: date,
                 ledger: bool = True) -> tuple[list[Difference], dict[str, int]]:
     """Every difference between the organisation's snapshots of ``as_at`` and the reporting
@@ -517,9 +523,10 @@ def differences(warehouse: SqlWarehouse, tenant_id: str, as_at: date,
             if report_name == TRIAL_BALANCE:
                 found += compare_trial_balance(
                     lines, run_report(warehouse, "trial_balance", tenant_id, as_at), as_at)
-            elif report_name == BALANCE_SHEET:
+            elif report_name == BALANCE_SHEET:  # Xero's is at the end of the date's month
                 found += compare_balance_sheet(
-                    lines, run_report(warehouse, "balance_sheet", tenant_id, as_at), as_at)
+                    lines, run_report(warehouse, "balance_sheet", tenant_id, month_end(as_at)),
+                    as_at)
             elif report_name == PROFIT_AND_LOSS and first.from_date:
                 start = date.fromisoformat(first.from_date)
                 found += compare_profit_and_loss(
