@@ -191,6 +191,42 @@ def test_an_altered_warehouse_row_shows_up_as_a_difference(
     assert snapshots.differences(warehouse, tenant, as_at)[0] == []  # restored: equal again
 
 
+def test_the_daily_ledger_follows_deleted_lines(snapped: tuple[Sandbox, SqlWarehouse]) -> None:
+    """Deleting a journal's lines takes them out of the trial balance at once (the triggers
+    that keep ``ledger_daily``; on SQL Server the report sums the lines)."""
+    sandbox, warehouse = snapped
+    tenant = next(iter(sandbox.state.tenant_names))
+    as_at = dates_of(sandbox)[1]
+    m = warehouse.sql.marker
+    lines, journals = warehouse.table("journal_lines"), warehouse.table("journals")
+    cursor = warehouse.connection.cursor()
+    cursor.execute(f"SELECT l.journal_id FROM {lines} AS l JOIN {journals} AS j "  # noqa: S608
+                   "ON j.tenant_id = l.tenant_id AND j.journal_id = l.journal_id "
+                   f"WHERE l.tenant_id = {m} AND j.journal_date <= {m} "
+                   "ORDER BY j.journal_date DESC, l.journal_id", (tenant, as_at.isoformat()))
+    journal_id = cursor.fetchone()[0]
+    cursor.execute(f"SELECT account_id, net_amount FROM {lines} "  # noqa: S608
+                   f"WHERE tenant_id = {m} AND journal_id = {m}", (tenant, journal_id))
+    removed: dict[str, int] = {}
+    for account, net in cursor.fetchall():
+        key = str(account).lower()
+        removed[key] = removed.get(key, 0) + snapshots.cents(net)
+    before = {str(r["account_id"]).lower(): snapshots.cents(r["ytd_net"])
+              for r in reporting.run_report(warehouse, "trial_balance", tenant, as_at)}
+    cursor.execute(f"DELETE FROM {lines} WHERE tenant_id = {m} AND journal_id = {m}",  # noqa: S608
+                   (tenant, journal_id))
+    try:
+        after = {str(r["account_id"]).lower(): snapshots.cents(r["ytd_net"])
+                 for r in reporting.run_report(warehouse, "trial_balance", tenant, as_at)}
+    finally:
+        warehouse.connection.rollback()
+    assert any(removed.values())
+    changed = {k for k in before.keys() | after.keys() if before.get(k, 0) != after.get(k, 0)}
+    assert changed == {k for k, v in removed.items() if v}
+    for key in changed:
+        assert before.get(key, 0) - after.get(key, 0) == removed[key]
+
+
 # -- the DAG's tasks, through the hook, without Journals --------------------------------------
 
 
