@@ -4,8 +4,9 @@ layer equals the sandbox's Reports API to the cent (both organisations, 13 month
 account line and total, the aged reports of every contact); then the organisations change
 (a void, a back-dated invoice, a payment in another currency), the DAGs run again, and it
 still does; last, Airflow runs xero__reports, whose check passes only with 0 differences
-between Xero's snapshotted reports and the layer. PostgreSQL's and SQL Server's layers are proven against the same reports in
-test_layer.py (loaded directly; Babelfish for SQL Server), and every DAG syncs into both in
+between Xero's snapshotted reports and the layer. PostgreSQL's and SQL Server's layers are
+proven against the same reports in test_layer.py (loaded directly; Babelfish for SQL
+Server), and every sync DAG syncs into both in
 tests/e2e: running every DAG twice more per database here cost the suite minutes for no new
 behaviour."""
 
