@@ -28,8 +28,10 @@ if TYPE_CHECKING:
 
 
 def table(mappings: list[ObjectMapping]) -> list[str]:
-    """One row per scope pair, its DAGs in name order; rows in ``ENDPOINT_SCOPES`` order."""
-    from xero_sync.scopes import ENDPOINT_SCOPES, SINCE, scope_for
+    """One row per scope pair, its DAGs in name order; rows in ``ENDPOINT_SCOPES`` order; last
+    the report snapshots' DAG (not a mapping), with a granular scope per report."""
+    from xero_sync.dag_factory import REPORTS_DAG_ID
+    from xero_sync.scopes import ENDPOINT_SCOPES, REPORT_SCOPES, SINCE, scope_for
 
     order = list(dict.fromkeys(ENDPOINT_SCOPES.values()))
     dags: dict[int, list[str]] = {}
@@ -41,6 +43,9 @@ def table(mappings: list[ObjectMapping]) -> list[str]:
     for index in sorted(dags):
         need = order[index]
         lines.append(f"| {', '.join(sorted(dags[index]))} | `{need.granular}` | `{need.broad}` |")
+    granular = " ".join(dict.fromkeys(need.granular for need in REPORT_SCOPES.values()))
+    broad = " ".join(dict.fromkeys(need.broad for need in REPORT_SCOPES.values()))
+    lines.append(f"| {REPORTS_DAG_ID} | `{granular}` | `{broad}` |")
     return lines
 
 

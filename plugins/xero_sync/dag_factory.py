@@ -9,6 +9,10 @@ all DAGs come from one file, so raising would make every DAG disappear. Instead 
 file becomes a DAG of its own (``xero__<file stem>``, the id the object had) that shows the
 validator's message in its docs and fails at once, with that message, whenever it runs.
 
+Besides one DAG per mapping, one more: ``xero__reports`` (``build_reports_dag``), which
+snapshots Xero's own reports and compares them with the warehouse's reporting layer. It is
+not a mapping: it reads computed reports for chosen dates, not a list of records.
+
 Each mapped sync task syncs a batch of organisations (``xero_sync.batches``: how many per
 task, how many at once, the DAG's own order of them); its label in the UI names them.
 """
@@ -110,10 +114,41 @@ WEBHOOK_PARAMS = {  # objects with webhooks
 }
 
 
+REPORTS_DAG_ID = "xero__reports"
+REPORTS_SCHEDULE = "30 5 * * *"  # daily, after the night's syncs (UTC)
+REPORTS_PARAMS = {
+    "dates": Param(
+        None, type=["null", "array"], items={"type": "string", "format": "date"},
+        title="Dates",
+        description="Snapshot Xero's reports as at these dates (ISO, e.g. 2026-03-31); empty = "
+                    "the last month end(s) (month_ends) and the run's day."),
+    "month_ends": Param(
+        1, type="integer", minimum=0, maximum=23, title="Month ends",
+        description="Without dates: how many month ends before the run's day to snapshot, "
+                    "besides the run's day."),
+    "reports": Param(
+        None, type=["null", "array"], items={"type": "string"}, title="Reports",
+        description="Only these of TrialBalance, ProfitAndLoss, BalanceSheet, "
+                    "AgedReceivablesByContact, AgedPayablesByContact; empty = all."),
+    "aged_contacts": Param(
+        50, type="integer", minimum=0, title="Aged contacts",
+        description="Xero's aged reports cost a call per contact: at most this many contacts "
+                    "with something due, per aged report and date."),
+    "tenant_ids": PARAMS["tenant_ids"],
+}
+
+
 def build_dags(directory: Path | str) -> list[DAG]:
-    """One DAG per mapping file in ``directory``: good ones by name, then the broken ones."""
+    """One DAG per mapping file in ``directory`` (good ones by name), ``xero__reports``, then
+    the broken mappings' ones."""
     mappings, broken = load_mapping_files(directory)
-    dags = [build_dag(mapping, index) for index, mapping in enumerate(mappings)]
+    dags = [build_dag(mapping, index) for index, mapping in enumerate(mappings)
+            if f"xero__{mapping.name}" != REPORTS_DAG_ID]
+    for mapping in mappings:
+        if f"xero__{mapping.name}" == REPORTS_DAG_ID:
+            log.error("mapping %s is ignored: its DAG id %s is the report snapshots' DAG; "
+                      "rename the mapping", mapping.path or mapping.name, REPORTS_DAG_ID)
+    dags.append(build_reports_dag(len(dags)))
     taken = {dag.dag_id for dag in dags}
     for item in broken:
         log.error("mapping file unusable, its DAG fails until it is fixed: %s", item.error)
@@ -205,6 +240,72 @@ def _tasks(mapping: ObjectMapping, dag_index: int) -> None:
         return sync_organisations(mapping, organisations, context)
 
     sync.expand(organisations=resolve_tenants())
+
+
+def build_reports_dag(dag_index: int = 0) -> DAG:
+    """``xero__reports``: resolve tenants → snapshot Xero's reports (mapped per batch of
+    organisations, pool xero_api) → check them against the reporting layer."""
+    with DAG(
+        dag_id=REPORTS_DAG_ID,
+        description="Snapshot Xero's own reports and compare them with the reporting layer",
+        doc_md=REPORTS_DOC,
+        schedule=CronDataIntervalTimetable(REPORTS_SCHEDULE, timezone="UTC"),
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        tags=["xero", "accounting", "reports"],
+        user_defined_filters={"organisations_label": organisations_label},
+        params=copy.deepcopy(REPORTS_PARAMS),
+        default_args={"owner": "xero-sync", "retries": 3,
+                      "retry_delay": timedelta(minutes=2), "retry_exponential_backoff": 2.0},
+    ) as dag:
+        _report_tasks(dag_index)
+    return dag
+
+
+def _report_tasks(dag_index: int) -> None:
+    @task(task_id="resolve_tenants", retry_policy=RETRY_POLICY)
+    def resolve_tenants(**context: Any) -> list[list[dict[str, str]]]:
+        """The organisations whose reports this run snapshots, in batches."""
+        from xero_sync.batches import batches, organisations_per_task, spread
+        from xero_sync.tasks import resolve_organisations
+
+        requested = (context.get("params") or {}).get("tenant_ids")
+        ordered = spread(resolve_organisations(requested), dag_index)
+        return [[o.to_xcom() for o in batch]
+                for batch in batches(ordered, organisations_per_task())]
+
+    @task(task_id="snapshot", pool=POOL, retry_policy=RETRY_POLICY,
+          outlets=[Asset(name=f"xero_warehouse.{WAREHOUSE_SCHEMA}.{table}",
+                         uri=f"xero-warehouse://{WAREHOUSE_SCHEMA}/{table}")
+                   for table in ("report_snapshots", "report_snapshot_lines")],
+          map_index_template="{{ task.op_kwargs['organisations'] | organisations_label }}")
+    def snapshot(organisations: list[dict[str, str]], **context: Any) -> list[dict[str, Any]]:
+        """Read Xero's reports for the run's dates and store them."""
+        from xero_sync.report_snapshots import snapshot_organisations
+
+        return snapshot_organisations(organisations, context)
+
+    @task(task_id="check", retry_policy=RETRY_POLICY)
+    def check(batches: Any, **context: Any) -> dict[str, Any]:
+        """Compare the snapshots with the reporting layer; fail on any difference."""
+        from xero_sync.report_snapshots import check_organisations
+
+        return check_organisations(batches, context)
+
+    organisations = resolve_tenants()
+    snapshot.expand(organisations=organisations) >> check(organisations)
+
+
+REPORTS_DOC = """### Xero's own reports
+
+Snapshots Xero's trial balance, balance sheet, P&L for the month and aged receivables and
+payables (per contact with something due) as at chosen dates (param `dates`; by default the
+last month end and the run's day) into `xero.report_snapshots` and
+`xero.report_snapshot_lines`, replacing an earlier snapshot of the same report and date.
+Then `check` compares them with the reporting layer, logs every difference and fails when
+there is any. Needs only the reports scope (no Journals). Built by
+`xero_sync.dag_factory.build_reports_dag`, not a mapping file."""
 
 
 def build_broken_dag(item: BrokenMapping, dag_id: str) -> DAG:

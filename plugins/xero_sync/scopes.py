@@ -57,14 +57,29 @@ ENDPOINT_SCOPES: dict[tuple[str, str], ScopeNeed] = {
 }
 
 
+# Xero's Reports API (the xero__reports DAG): apps created since March 2026 ask for a scope per
+# report (xero-api.md section 4.6, relaying Xero's scopes page); older apps have
+# ``accounting.reports.read`` for all of them. No Journals needed: the reports are Xero's own.
+REPORTS_BROAD = "accounting.reports.read"
+REPORT_SCOPES: dict[str, ScopeNeed] = {
+    "TrialBalance": ScopeNeed("accounting.reports.trialbalance.read", REPORTS_BROAD),
+    "ProfitAndLoss": ScopeNeed("accounting.reports.profitandloss.read", REPORTS_BROAD),
+    "BalanceSheet": ScopeNeed("accounting.reports.balancesheet.read", REPORTS_BROAD),
+    "AgedReceivablesByContact": ScopeNeed("accounting.reports.aged.read", REPORTS_BROAD),
+    "AgedPayablesByContact": ScopeNeed("accounting.reports.aged.read", REPORTS_BROAD),
+}
+
+
 def _distinct(scopes: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(scopes))
 
 
 # What the connection form offers: what an app created since March 2026 may ask for, for every
-# object except the two that need more than a scope (a Xero tier, a payroll product).
+# object and the report snapshots, but the two that need more than a scope (a Xero tier, a
+# payroll product).
 GRANULAR_DEFAULT = _distinct(
-    [OFFLINE_ACCESS, *(need.granular for need in ENDPOINT_SCOPES.values() if not need.opt_in)])
+    [OFFLINE_ACCESS, *(need.granular for need in ENDPOINT_SCOPES.values() if not need.opt_in),
+     *(need.granular for need in REPORT_SCOPES.values())])
 OPT_IN = _distinct([need.granular for need in ENDPOINT_SCOPES.values() if need.opt_in])
 # Every object of this package: what the sandbox set-ups (demo, tests, benchmarks) ask for.
 EVERY_OBJECT = _distinct([*GRANULAR_DEFAULT, *OPT_IN])

@@ -95,8 +95,8 @@ def test_figures_that_do_not_depend_on_the_machine(quick: tuple[dict[str, Any], 
     assert set(load["ceiling_rows_per_second"]["sqlite"]) == {
         "floor_vs_naive", "floor_vs_naive-dbapi", "ours_vs_floor"}
     mappings = len(list((ROOT / "include" / "mappings").glob("*.yaml")))
-    for what in sections["parse"]["measures"]:
-        assert sections["parse"][what]["dags"] == mappings
+    for what in sections["parse"]["measures"]:  # a DAG per mapping, and xero__reports
+        assert sections["parse"][what]["dags"] == mappings + 1
         assert sections["parse"][what]["import_errors"] == 0
 
     tokens = sections["tokens"]

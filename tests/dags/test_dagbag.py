@@ -1,4 +1,5 @@
-"""Every mapping becomes a DAG that Airflow imports cleanly, shaped as decision 8 says."""
+"""Every mapping becomes a DAG that Airflow imports cleanly, shaped as decision 8 says; the one
+DAG that is not a mapping's is ``xero__reports`` (Xero's own reports, snapshotted)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from airflow.dag_processing.dagbag import DagBag
 from airflow.sdk import AssetOrTimeSchedule, CronDataIntervalTimetable
 from airflow.sdk.definitions.retry_policy import RetryAction
 
-from xero_sync.dag_factory import POOL, RETRY_POLICY, build_dags
+from xero_sync.dag_factory import POOL, REPORTS_DAG_ID, RETRY_POLICY, build_dags
 from xero_sync.mapping import MappingError, load_mappings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,10 +24,22 @@ def dagbag() -> DagBag:
     return DagBag(dag_folder=str(ROOT / "dags"))
 
 
-def test_one_dag_per_mapping_and_no_import_errors(dagbag: DagBag) -> None:
+def test_one_dag_per_mapping_plus_the_reports_dag_and_no_import_errors(dagbag: DagBag) -> None:
     assert dagbag.import_errors == {}
-    expected = {f"xero__{m.name}" for m in load_mappings(MAPPINGS)}
+    expected = {f"xero__{m.name}" for m in load_mappings(MAPPINGS)} | {REPORTS_DAG_ID}
     assert set(dagbag.dag_ids) == expected
+
+
+def test_the_reports_dag_snapshots_then_checks_daily(dagbag: DagBag) -> None:
+    dag = dagbag.dags[REPORTS_DAG_ID]
+    assert isinstance(dag.timetable, CronDataIntervalTimetable)
+    assert dag.max_active_runs == 1 and not dag.catchup
+    assert set(dag.params) == {"dates", "month_ends", "reports", "aged_contacts", "tenant_ids"}
+    assert dag.get_task("resolve_tenants").downstream_task_ids == {"snapshot", "check"}
+    assert dag.get_task("snapshot").downstream_task_ids == {"check"}
+    assert dag.get_task("snapshot").pool == POOL
+    assert {a.uri.rsplit("/", 1)[-1] for a in dag.get_task("snapshot").outlets} == {
+        "report_snapshots", "report_snapshot_lines"}
 
 
 def test_each_dag_has_pool_params_outlets_and_schedule(dagbag: DagBag) -> None:
@@ -85,9 +98,10 @@ def test_one_broken_mapping_breaks_only_its_own_dag(tmp_path: Path) -> None:
 
     dagbag = _dagbag_over(copied, tmp_path)
     assert dagbag.import_errors == {}
-    assert set(dagbag.dag_ids) == {f"xero__{m.name}" for m in load_mappings(MAPPINGS)}
+    assert set(dagbag.dag_ids) == {f"xero__{m.name}" for m in load_mappings(MAPPINGS)} | {
+        REPORTS_DAG_ID}
     for dag_id in dagbag.dag_ids:  # every other object still syncs
-        if dag_id != "xero__invoices":
+        if dag_id not in ("xero__invoices", REPORTS_DAG_ID):
             assert dagbag.dags[dag_id].get_task("sync").pool == POOL
     broken = dagbag.dags["xero__invoices"]
     assert message in (broken.doc_md or "")
@@ -108,7 +122,7 @@ def test_stray_and_duplicate_files_break_only_themselves(tmp_path: Path) -> None
     (copied / "zcontacts.yaml").write_text(twin)
     dagbag = _dagbag_over(copied, tmp_path)
     assert dagbag.import_errors == {}
-    good = {f"xero__{m.name}" for m in load_mappings(MAPPINGS)}
+    good = {f"xero__{m.name}" for m in load_mappings(MAPPINGS)} | {REPORTS_DAG_ID}
     assert set(dagbag.dag_ids) == good | {"xero__invoices.yml", "xero__zcontacts"}
     assert dagbag.dags["xero__invoices"].get_task("sync")  # the good invoices.yaml
     assert "invoices.yml: found a file that is not a mapping" in str(

@@ -133,16 +133,16 @@ def test_scripts_and_links_exist() -> None:
 
 
 def test_dag_ids_and_params_exist() -> None:
-    from xero_sync.dag_factory import PARAMS
+    from xero_sync.dag_factory import PARAMS, REPORTS_DAG_ID
 
-    names = {f"xero__{m.name}" for m in MAPPINGS}
+    names = {f"xero__{m.name}" for m in MAPPINGS} | {REPORTS_DAG_ID}
     from xero_sync.warehouse.tables import CONTROL_TABLES
 
     sqlite_control_tables = {f"xero_{table.name}" for table in CONTROL_TABLES}  # xero__sync_runs
     mentioned = set(re.findall(r"xero__[a-z_]+[a-z]", README)) - {EXAMPLE_DAG}
     mentioned -= sqlite_control_tables
     assert mentioned <= names, mentioned - names
-    assert mentioned >= {"xero__invoices", "xero__journals", "xero__employees"}
+    assert mentioned >= {"xero__invoices", "xero__journals", "xero__employees", REPORTS_DAG_ID}
     trigger = README[README.index("**Run now, with options.**"):README.index("**Backfill.**")]
     assert set(re.findall(r"`([a-z_]+)` \(", trigger)) == set(PARAMS)
 
@@ -166,11 +166,20 @@ def granted(scopes: set[str], mapping: ObjectMapping) -> bool:
 
 
 def test_the_scopes_table_covers_every_dag_with_scopes_that_work() -> None:
+    """One DAG per mapping, plus xero__reports (not a mapping), whose granular scopes are one
+    per report: each must let the sandbox serve its report, and so must the broad one."""
+    from xero_sync.dag_factory import REPORTS_DAG_ID
+
     rows = scope_rows()
     listed = [dag for dags, _, _ in rows for dag in dags]
-    assert sorted(listed) == sorted(f"xero__{m.name}" for m in MAPPINGS)
+    assert sorted(listed) == sorted([*(f"xero__{m.name}" for m in MAPPINGS), REPORTS_DAG_ID])
     by_dag = {f"xero__{m.name}": m for m in MAPPINGS}
     for dags, new_apps, old_apps in rows:
+        if dags == [REPORTS_DAG_ID]:
+            granular = set(new_apps.split())
+            assert {endpoints.REPORT_SCOPES[name] for name in endpoints.REPORT_SCOPES} == granular
+            assert old_apps == "accounting.reports.read"
+            continue
         for dag in dags:
             assert granted({new_apps}, by_dag[dag]), (dag, new_apps)
             assert granted({old_apps}, by_dag[dag]), (dag, old_apps)

@@ -3,8 +3,10 @@ sandbox into SQLite, the sync tasks create the reporting layer, and the
 layer equals the sandbox's Reports API to the cent (both organisations, 13 month ends, every
 account line and total, the aged reports of every contact); then the organisations change
 (a void, a back-dated invoice, a payment in another currency), the DAGs run again, and it
-still does. PostgreSQL's and SQL Server's layers are proven against the same reports in
-test_layer.py (loaded directly; Babelfish for SQL Server), and every DAG syncs into both in
+still does; last, Airflow runs xero__reports, whose check passes only with 0 differences
+between Xero's snapshotted reports and the layer. PostgreSQL's and SQL Server's layers are
+proven against the same reports in test_layer.py (loaded directly; Babelfish for SQL
+Server), and every sync DAG syncs into both in
 tests/e2e: running every DAG twice more per database here cost the suite minutes for no new
 behaviour."""
 
@@ -66,11 +68,19 @@ def test_the_synced_layer_equals_the_reports_api_before_and_after_changes(
             assert reply.status_code == 200
 
         deployed.run_dags(between=between_rounds)
+        # Xero's own reports, snapshotted by xero__reports; its check task fails on any
+        # difference from the layer, so a successful run is 0 differences.
+        (run,) = deployed.run_dags(only=["xero__reports"], conf={"aged_contacts": 3})
         warehouse = open_warehouse(deployed)
         try:
             found["second"] = differences(sandbox, warehouse)
+            cursor = warehouse.connection.cursor()
+            table = warehouse.table("report_snapshots")
+            cursor.execute(f"SELECT COUNT(*), COUNT(DISTINCT report_name) FROM {table}")  # noqa: S608
+            snapshots = tuple(cursor.fetchone())
         finally:
             warehouse.close()
     finally:
         drop(deployed)
     assert found == {"first": [], "second": []}
+    assert run["state"] == "success" and snapshots[1] == 5 and snapshots[0] > 10

@@ -54,7 +54,7 @@ def handle(state: SandboxState, request: Request, family: str, parts: list[str])
     endpoint = endpoints.find(family, parts[0]) if parts else None
     if endpoint is None or endpoint.retired or len(parts) > 2:
         return not_found()
-    if not _scope_allows(access, endpoint, request.method):
+    if not _scope_allows(access, endpoint, request.method, parts[1:]):
         headers = {"WWW-Authenticate": 'Bearer error="insufficient_scope"'}
         return problem(401, "Unauthorized", "AuthorizationUnsuccessful", headers)
     state.stats.record_call(tenant_id, endpoint.name)
@@ -71,8 +71,14 @@ def _tenant(state: SandboxState, request: Request, access: AccessToken) -> str |
     return None
 
 
-def _scope_allows(access: AccessToken, endpoint: Endpoint, method: str) -> bool:
-    """A scope of the endpoint's group, or its ``.read`` twin for reads."""
+def _scope_allows(access: AccessToken, endpoint: Endpoint, method: str,
+                  rest: list[str] | None = None) -> bool:
+    """A scope of the endpoint's group, or its ``.read`` twin for reads; for one of the
+    Reports, also that report's granular scope."""
+    if endpoint.scope_group == "reports" and rest and method == "GET":
+        granular = endpoints.REPORT_SCOPES.get(rest[0])
+        if granular is not None and granular in access.scopes:
+            return True
     for scope in endpoints.SCOPES[endpoint.scope_group]:
         if scope in access.scopes or (method == "GET" and f"{scope}.read" in access.scopes):
             return True

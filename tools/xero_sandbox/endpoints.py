@@ -163,6 +163,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
 )
 
+# Granular report scopes of apps created since March 2026, one per report (xero-api.md 4.6);
+# the broad accounting.reports(.read) allows them all.
+REPORT_SCOPES = {
+    "TrialBalance": "accounting.reports.trialbalance.read",
+    "ProfitAndLoss": "accounting.reports.profitandloss.read",
+    "BalanceSheet": "accounting.reports.balancesheet.read",
+    "AgedReceivablesByContact": "accounting.reports.aged.read",
+    "AgedPayablesByContact": "accounting.reports.aged.read",
+}
 # The Reports API (reports.py): computed, not listed, so not among the served endpoints.
 REPORTS = Endpoint("Reports", "ReportID", "reports", updated_field=None, where=False,
                    order=False)

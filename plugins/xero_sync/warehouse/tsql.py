@@ -442,5 +442,9 @@ def control_statements(schema: str) -> dict[str, str]:
         "insert_state": insert_sql(MSSQL, schema, SYNC_STATE),
     })
     statements.update(webhook_event_statements(schema))  # warehouse/events.py
+    from xero_sync.warehouse.snapshots import tsql_statements as snapshot_statements
+
+    statements.update({f"report_snapshot_{name}": sql  # warehouse/snapshots.py
+                       for name, sql in snapshot_statements(schema).items()})
     return statements
 

@@ -15,7 +15,7 @@ WITH p AS (
         CASE WHEN g.journal_date >= p.month_start THEN g.net ELSE 0 END AS month_net, g.net
     FROM (SELECT g.account_id, g.journal_date, g.net, a.is_profit_and_loss
     FROM (
-        SELECT l.account_id, j.journal_date, SUM(l.net_amount) AS net
+        SELECT l.account_id, j.journal_date AS journal_date, SUM(l.net_amount) AS net
         FROM [xero].[journal_lines] AS l
         JOIN [xero].[journals] AS j
             ON j.tenant_id = l.tenant_id AND j.journal_id = l.journal_id

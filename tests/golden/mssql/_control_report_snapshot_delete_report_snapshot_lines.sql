@@ -1,0 +1,1 @@
+DELETE FROM [xero].[report_snapshot_lines] WHERE [tenant_id] = %s AND [snapshot_key] = %s

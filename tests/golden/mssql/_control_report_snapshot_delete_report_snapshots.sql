@@ -1,0 +1,1 @@
+DELETE FROM [xero].[report_snapshots] WHERE [tenant_id] = %s AND [snapshot_key] = %s

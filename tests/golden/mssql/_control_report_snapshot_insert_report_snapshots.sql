@@ -1,0 +1,1 @@
+INSERT INTO [xero].[report_snapshots] ([tenant_id], [snapshot_key], [report_name], [as_at], [from_date], [contact_id], [report_titles], [xero_report_date], [taken_at], [run_id], [line_count]) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
