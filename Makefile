@@ -25,8 +25,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# pytest-xdist workers: most tests wait on a sandbox, a database or Airflow, so more workers
+# than cores shortens the run; each test module stays on one worker (tests/conftest.py).
+PYTEST_WORKERS ?= 4
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 # make demo WAREHOUSE=mssql: into the database xero_demo on XERO_SYNC_TEST_MSSQL's SQL Server
 # (Babelfish: export "$$(../shared/babelfish/babelfish-start)" first).

@@ -9,6 +9,13 @@ The live SQL Server tests skip, saying so, when ``XERO_SYNC_TEST_MSSQL`` is unse
 ``REQUIRE_MSSQL=1`` (which ``.ci/run`` sets when it started Babelfish) such a skip is a failure
 instead, as ``REQUIRE_POSTGRES=1`` does for PostgreSQL. Every such skip names the variable in
 its reason, which is how it is recognised here.
+
+``make test`` runs the suite on several pytest-xdist workers with ``--dist loadgroup``: each
+test module is one group, run by one worker, so its module- and session-scoped fixtures (a
+sandbox, Airflow running every DAG, a warehouse) are built once, as in a serial run. A module
+marked ``spread_over("<fixture>")`` is split into one group per value of that parametrized
+fixture (the end-to-end runs per warehouse go to different workers), and a test marked
+``spread`` into one group per parameter set.
 """
 
 import os
@@ -19,6 +26,21 @@ import airflow.sdk  # noqa: F401
 import pytest
 
 MSSQL_VARIABLE = "XERO_SYNC_TEST_MSSQL"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The xdist group of every test (see the module docstring)."""
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        group = item.nodeid.split("::")[0]
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        spread_over = item.get_closest_marker("spread_over")
+        if spread_over is not None:
+            group += "".join(f"[{params.get(name)}]" for name in spread_over.args)
+        if item.get_closest_marker("spread") is not None:
+            group = item.nodeid
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.hookimpl(hookwrapper=True)

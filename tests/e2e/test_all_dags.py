@@ -36,6 +36,8 @@ from xero_sync.mapping import ObjectMapping, load_mappings
 
 ROOT = Path(__file__).resolve().parents[2]
 MAPPINGS = load_mappings(ROOT / "include" / "mappings")
+# Under xdist, each warehouse's end-to-end run goes to a worker of its own (tests/conftest.py).
+pytestmark = pytest.mark.spread_over("scenario")
 HARD_DELETED = {"items", "linked_transactions"}  # Xero deletes these without a trace
 # Edits Xero makes without bumping UpdatedDateUTC: an incremental run cannot see them.
 BLIND_SPOT_SOURCES = ("Balances.", "DueDate", "SentToContact", "IsSupplier", "IsCustomer")

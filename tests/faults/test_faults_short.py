@@ -24,7 +24,8 @@ from faults.plan import (
 from faults.report import Report, trial_line
 from tests.auth.conftest import postgres_available
 
-pytestmark = pytest.mark.slow
+# Each trial run is independent and long: under xdist each test gets a worker of its own.
+pytestmark = [pytest.mark.slow, pytest.mark.spread]
 
 
 def _config(tmp_path: Path, **changes: object) -> CampaignConfig:

@@ -41,6 +41,8 @@ from xero_sync.warehouse.tables import mapping_tables
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden" / "mssql" / "reporting"
 UPDATE = os.environ.get("XERO_SYNC_UPDATE_GOLDEN") == "1"
+# Under xdist, each warehouse's layer goes to a worker of its own (tests/conftest.py).
+pytestmark = pytest.mark.spread_over("scratch")
 MSSQL_URI = os.environ.get("XERO_SYNC_TEST_MSSQL")
 ANCHOR_MONTH = date(2026, 6, 1)  # the generated books end in June 2026
 

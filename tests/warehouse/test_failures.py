@@ -23,6 +23,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from tests.warehouse.support import (
     Budget,
     FailingConnection,
@@ -43,6 +45,9 @@ from xero_sync.warehouse.tables import mapping_tables
 
 Record = dict[str, Any]
 TRIALS = int(os.environ.get("XERO_SYNC_FAILURE_TRIALS", "60"))  # per database
+# The trials of one database run as CHUNKS tests (every CHUNKS-th trial of one seeded
+# sequence each), which xdist spreads over its workers (tests/conftest.py, ``spread``).
+CHUNKS = 4
 PAGE = 15
 
 
@@ -151,9 +156,13 @@ def trial(scratch: Scratch, reader: SqlWarehouse, mapping: ObjectMapping,
     assert state.watermark_ts == max(updated_at(r) for r in final)
 
 
+@pytest.mark.spread
+@pytest.mark.parametrize("chunk", range(CHUNKS), ids=[f"trials-{c + 1}-of-{CHUNKS}"
+                                                      for c in range(CHUNKS)])
 def test_random_failures_then_rerun_from_the_watermark(scratch: Scratch,
                                                        invoices_mapping: ObjectMapping,
-                                                       invoices: list[Record]) -> None:
+                                                       invoices: list[Record],
+                                                       chunk: int) -> None:
     phases = phases_of(invoices)
     reader = scratch.open()
     reader.ensure_tables([invoices_mapping])
@@ -162,10 +171,13 @@ def test_random_failures_then_rerun_from_the_watermark(scratch: Scratch,
     operations = counting.count
     assert operations > 40  # enough points to fail at: ~8 batches of ~13 operations
     rng = random.Random(20260102)
-    fired = 0
-    for _ in range(TRIALS):
+    fired = mine = 0
+    for number in range(TRIALS):
         budget = Budget(rng.randint(1, operations), after_commit=rng.random() < 0.3)
-        trial(scratch, reader, invoices_mapping, phases, budget,
-              str(uuid.UUID(int=rng.getrandbits(128), version=4)))
+        tenant = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        if number % CHUNKS != chunk:
+            continue
+        trial(scratch, reader, invoices_mapping, phases, budget, tenant)
         fired += budget.fired
-    assert fired == TRIALS
+        mine += 1
+    assert mine and fired == mine

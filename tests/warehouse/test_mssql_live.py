@@ -49,9 +49,10 @@ from xero_sync.warehouse.sqlbase import SqlWarehouse
 Record = dict[str, Any]
 
 URI = os.environ.get("XERO_SYNC_TEST_MSSQL")
-pytestmark = pytest.mark.skipif(
+# Each test has a scratch schema of its own: under xdist they spread over the workers.
+pytestmark = [pytest.mark.skipif(
     not URI, reason="no SQL Server here: set XERO_SYNC_TEST_MSSQL=mssql://user:pass@host:1433/db "
-                    "to run the warehouse load tests on one")
+                    "to run the warehouse load tests on one"), pytest.mark.spread]
 
 # STRING_AGG, not SELECT @sql += …: Babelfish keeps only the last row of the latter.
 _DROP_TABLES = (
