@@ -20,6 +20,9 @@ import yaml
 from xero_sync.errors import ConfigurationError
 from xero_sync.strategies import STRATEGIES, ExtractSpec
 
+# The project's own mapping files (include/mappings), for code that runs outside a DAG file.
+PROJECT_MAPPINGS = Path(__file__).resolve().parents[2] / "include" / "mappings"
+
 COLUMN_TYPES = ("guid", "string", "integer", "bigint", "money", "quantity", "rate", "boolean",
                 "date", "timestamp", "json")
 APIS = ("accounting", "payroll_au")

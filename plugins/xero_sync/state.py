@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import TextIO
 
 from xero_sync.errors import ConfigurationError, XeroSyncError
-from xero_sync.mapping import ObjectMapping, load_mappings
+from xero_sync.mapping import PROJECT_MAPPINGS, ObjectMapping, load_mappings
 
 DEFAULT_WAREHOUSE_CONN_ID = "xero_warehouse"
-MAPPINGS = Path(__file__).resolve().parents[2] / "include" / "mappings"
+MAPPINGS = PROJECT_MAPPINGS
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -44,8 +44,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from xero_sync.mapping import ObjectMapping, load_mappings
-from xero_sync.state import MAPPINGS
+from xero_sync.mapping import PROJECT_MAPPINGS, ObjectMapping, load_mappings
 from xero_sync.warehouse.ddl import create_table
 from xero_sync.warehouse.dialect import MSSQL, Dialect
 from xero_sync.warehouse.tables import mapping_tables
@@ -783,7 +782,7 @@ def fingerprint(r: Render) -> str:
 def source_mappings() -> list[ObjectMapping]:
     """The mappings whose tables the layer reads."""
     wanted = set(SOURCE_MAPPINGS)
-    return [m for m in load_mappings(MAPPINGS) if m.name in wanted]
+    return [m for m in load_mappings(PROJECT_MAPPINGS) if m.name in wanted]
 
 
 def _create_missing_sources(warehouse: SqlWarehouse, cursor: Any) -> list[str]:
