@@ -377,6 +377,30 @@ def test_the_json_batch_carries_exact_values(invoices_mapping: ObjectMapping,
     assert len(json.loads(lines[0])) == len(record["LineItems"])
 
 
+@pytest.mark.parametrize(("reference", "form"), [
+    ('tab\tquote" back\\slash \\u00e9', "stage"),
+    ("bell\x07", "stage_controls"),
+    ("text that reads \\u001f", "stage_controls"),
+])
+def test_control_character_escapes_choose_the_longer_staging_statement(
+        invoices_mapping: ObjectMapping, invoices: list[Record], reference: str,
+        form: str) -> None:
+    """The usual statement leaves out the \\u00XX decoding Babelfish needs only for control
+    characters (tsql.has_control_escapes says why); a batch that has one gets the form that
+    decodes it, and the line items (no such text) keep the short form."""
+    connection = RecordingConnection()
+    record = with_items(invoices)
+    record["Reference"] = reference
+
+    MssqlWarehouse(connection, "xero").load(transform(invoices_mapping, TENANT, [record]),
+                                            run(), None)
+
+    statements = mapping_statements("xero", invoices_mapping)
+    sent = [sql for sql, _, _ in connection.log]
+    assert statements[form] in sent
+    assert statements["replace_invoice_line_items"] in sent
+
+
 def test_a_driver_error_rolls_back_and_names_the_table(invoices_mapping: ObjectMapping,
                                                        invoices: list[Record]) -> None:
     connection = RecordingConnection(fail_on="UPDATE t SET")

@@ -35,6 +35,7 @@ from xero_sync.warehouse.tsql import (
     ddl_lock_sql,
     existing_columns_sql,
     forget_quarantined_sql,
+    has_control_escapes,
     load_lock_sql,
     primary_key_sql,
     quarantine_sql,
@@ -156,7 +157,8 @@ class MssqlWarehouse(SqlWarehouse):
 
     def _merge_parents(self, cursor: Any, staged: StagedBatch, run: RunContext) -> ParentResult:
         mapping = staged.mapping
-        cursor.execute(stage_sql(self.schema, mapping), (frame_json(staged.parent),))
+        payload = frame_json(staged.parent)
+        cursor.execute(stage_sql(self.schema, mapping, has_control_escapes(payload)), (payload,))
         cursor.execute(upsert_sql(self.schema, mapping), (run.loaded_at, run.run_id))
         cursor.execute(applied_sql(mapping))
         rows = cursor.fetchall()
@@ -183,8 +185,10 @@ class MssqlWarehouse(SqlWarehouse):
         inserted = 0
         for child, frame in zip(staged.mapping.all_children(), staged.children, strict=True):
             rows = frame.where_in(staged.key_column, result.applied)
-            cursor.execute(replace_children_sql(self.schema, staged.mapping, child),
-                           (frame_json(rows), run.loaded_at, run.run_id))
+            payload = frame_json(rows)
+            cursor.execute(replace_children_sql(self.schema, staged.mapping, child,
+                                                has_control_escapes(payload)),
+                           (payload, run.loaded_at, run.run_id))
             inserted += rows.size
         return inserted
 

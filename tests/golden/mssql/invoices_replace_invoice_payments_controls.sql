@@ -1,0 +1,23 @@
+DECLARE @json NVARCHAR(MAX) = %s, @loaded_at DATETIME2(3) = %s, @run_id NVARCHAR(250) = %s;
+DECLARE @json_escaped BIT = CASE WHEN JSON_VALUE(N'["\\"]', '$[0]') = N'\' THEN 0 ELSE 1 END;
+DELETE c FROM [xero].[invoice_payments] AS c
+WHERE EXISTS (SELECT 1 FROM #applied AS a WHERE a.[action] = N'UPDATE' AND a.[tenant_id] = c.[tenant_id] AND a.[invoice_id] = c.[invoice_id]);
+INSERT INTO [xero].[invoice_payments] ([tenant_id], [invoice_id], [_position], [payment_id], [date], [amount], [currency_rate], [reference], [_loaded_at], [_run_id])
+SELECT j.[tenant_id],
+       j.[invoice_id],
+       j.[_position],
+       j.[payment_id],
+       j.[date],
+       j.[amount],
+       j.[currency_rate],
+       CASE WHEN @json_escaped = 1 AND CHARINDEX(N'\', j.[reference]) > 0 THEN REPLACE(REPLACE(CASE WHEN CHARINDEX(N'\u00', j.[reference]) > 0 THEN REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(j.[reference] COLLATE Latin1_General_100_BIN2, N'\\', NCHAR(1) + NCHAR(3)), N'\"', N'"'), N'\n', NCHAR(10)), N'\r', NCHAR(13)), N'\t', NCHAR(9)), N'\b', NCHAR(8)), N'\f', NCHAR(12)), N'\u0002', NCHAR(2)), N'\u0003', NCHAR(3)), N'\u0004', NCHAR(4)), N'\u0005', NCHAR(5)), N'\u0006', NCHAR(6)), N'\u0007', NCHAR(7)), N'\u000b', NCHAR(11)), N'\u000e', NCHAR(14)), N'\u000f', NCHAR(15)), N'\u0010', NCHAR(16)), N'\u0011', NCHAR(17)), N'\u0012', NCHAR(18)), N'\u0013', NCHAR(19)), N'\u0014', NCHAR(20)), N'\u0015', NCHAR(21)), N'\u0016', NCHAR(22)), N'\u0017', NCHAR(23)), N'\u0018', NCHAR(24)), N'\u0019', NCHAR(25)), N'\u001a', NCHAR(26)), N'\u001b', NCHAR(27)), N'\u001c', NCHAR(28)), N'\u001d', NCHAR(29)), N'\u001e', NCHAR(30)), N'\u001f', NCHAR(31)), N'\u0001', NCHAR(1) + NCHAR(2)) ELSE REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(j.[reference] COLLATE Latin1_General_100_BIN2, N'\\', NCHAR(1) + NCHAR(3)), N'\"', N'"'), N'\n', NCHAR(10)), N'\r', NCHAR(13)), N'\t', NCHAR(9)), N'\b', NCHAR(8)), N'\f', NCHAR(12)) END, NCHAR(1) + NCHAR(3), N'\'), NCHAR(1) + NCHAR(2), NCHAR(1)) COLLATE DATABASE_DEFAULT ELSE j.[reference] END AS [reference], @loaded_at, @run_id
+FROM OPENJSON(@json) WITH (
+    [tenant_id] UNIQUEIDENTIFIER '$."tenant_id"',
+    [invoice_id] UNIQUEIDENTIFIER '$."invoice_id"',
+    [_position] INT '$."_position"',
+    [payment_id] UNIQUEIDENTIFIER '$."payment_id"',
+    [date] DATE '$."date"',
+    [amount] DECIMAL(19, 4) '$."amount"',
+    [currency_rate] DECIMAL(28, 10) '$."currency_rate"',
+    [reference] NVARCHAR(MAX) '$."reference"'
+) AS j
