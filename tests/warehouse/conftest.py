@@ -73,6 +73,12 @@ def journals(_organisation: dict[str, list[dict[str, Any]]]) -> list[dict[str, A
     return sorted(records, key=lambda r: r["JournalNumber"])
 
 
+@pytest.fixture
+def tax_rates(_organisation: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The sandbox organisation's tax rates (keyed by TaxType, a text key), a fresh copy."""
+    return copy.deepcopy(_organisation["TaxRates"])
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def scratch(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Scratch]:
     """An empty warehouse on each dialect."""

@@ -107,6 +107,8 @@ test_a_database_error_names_the_table_and_rolls_back = (
 test_runs_are_recorded = test_load.test_runs_are_recorded
 test_hostile_text_and_missing_values_are_stored_exactly = (
     test_values.test_hostile_text_and_missing_values_are_stored_exactly)
+test_a_text_key_with_escapes_stays_live_through_a_full_snapshot = (
+    test_values.test_a_text_key_with_escapes_stays_live_through_a_full_snapshot)
 test_text_with_every_json_escape_is_stored_exactly = (
     test_values.test_text_with_every_json_escape_is_stored_exactly)
 test_dates_at_the_edges_are_stored_exactly = test_values.test_dates_at_the_edges_are_stored_exactly

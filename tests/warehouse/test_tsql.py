@@ -247,34 +247,38 @@ def test_a_load_sends_only_generated_tsql_with_values_in_literals(
     assert "ROLLBACK" not in connection.events
 
 
-# What sys.columns holds (name, type, max_length in bytes, precision, scale) for each type.
-_SYS_COLUMNS = {"guid": ("uniqueidentifier", 16, 0, 0), "integer": ("int", 4, 10, 0),
-                "bigint": ("bigint", 8, 19, 0), "money": ("decimal", 9, 19, 4),
-                "quantity": ("decimal", 9, 19, 4), "rate": ("decimal", 13, 28, 10),
-                "boolean": ("bit", 1, 1, 0), "date": ("date", 3, 10, 0),
-                "timestamp": ("datetime2", 7, 23, 3), "json": ("nvarchar", -1, 0, 0)}
+# What INFORMATION_SCHEMA.COLUMNS holds (name, type, character length, numeric precision and
+# scale, datetime precision) for each type.
+_CATALOG = {"guid": ("uniqueidentifier", None, None, None, None),
+            "integer": ("int", None, 10, 0, None), "bigint": ("bigint", None, 19, 0, None),
+            "money": ("decimal", None, 19, 4, None), "quantity": ("decimal", None, 19, 4, None),
+            "rate": ("decimal", None, 28, 10, None), "boolean": ("bit", None, None, None, None),
+            "date": ("date", None, None, None, 0), "timestamp": ("datetime2", None, None, None, 3),
+            "json": ("nvarchar", -1, None, None, None)}
 
 
-def sys_columns_row(column: ColumnSpec) -> tuple[Any, ...]:
+def catalog_row(column: ColumnSpec) -> tuple[Any, ...]:
     """The row SQL Server's catalog has for a column our DDL created."""
     if column.type == "string":
-        return (column.name, "nvarchar", -1 if column.length is None else 2 * column.length,
-                0, 0)
-    return (column.name, *_SYS_COLUMNS[column.type])
+        return (column.name, "nvarchar", -1 if column.length is None else column.length,
+                None, None, None)
+    return (column.name, *_CATALOG[column.type])
 
 
 def test_sql_server_catalog_types_read_as_our_ddl_spells_them() -> None:
     for mapping in MAPPINGS:
         for spec in [*CONTROL_TABLES, *mapping_tables(mapping)]:
             for column in spec.columns:
-                stored = catalog_type(*sys_columns_row(column)[1:])
+                stored = catalog_type(*catalog_row(column)[1:])
                 assert fit(MSSQL, stored, column) == SAME, (spec.name, column, stored)
     text = ColumnSpec("reference", "string", 50)
-    assert fit(MSSQL, catalog_type("nvarchar", 80, 0, 0), text) == WIDEN
-    assert fit(MSSQL, catalog_type("nvarchar", -1, 0, 0), text) == SAME
-    assert fit(MSSQL, catalog_type("nvarchar", 200, 0, 0), text) == SAME
-    assert fit(MSSQL, catalog_type("decimal", 9, 19, 4), ColumnSpec("total", "integer")) == DIFFERS
-    assert fit(MSSQL, catalog_type("decimal", 9, 18, 2), ColumnSpec("total", "money")) == DIFFERS
+    assert fit(MSSQL, catalog_type("nvarchar", 40, None, None, None), text) == WIDEN
+    assert fit(MSSQL, catalog_type("nvarchar", -1, None, None, None), text) == SAME
+    assert fit(MSSQL, catalog_type("nvarchar", 100, None, None, None), text) == SAME
+    assert fit(MSSQL, catalog_type("decimal", None, 19, 4, None),
+               ColumnSpec("total", "integer")) == DIFFERS
+    assert fit(MSSQL, catalog_type("decimal", None, 18, 2, None),
+               ColumnSpec("total", "money")) == DIFFERS
 
 
 def test_longer_text_is_widened_with_generated_tsql(invoices_mapping: ObjectMapping) -> None:
@@ -297,7 +301,7 @@ class WidenedConnection(RecordingConnection):
 
     def __init__(self, narrow: ObjectMapping, stored: list[Record]) -> None:
         super().__init__()
-        self.columns = {MSSQL.table("xero", spec.name): [sys_columns_row(c) for c in spec.columns]
+        self.columns = {spec.name: [catalog_row(c) for c in spec.columns]
                         for spec in [*CONTROL_TABLES, *mapping_tables(narrow)]}
         self.keys = {MSSQL.table("xero", spec.name): [(name,) for name in spec.key]
                      for spec in [*CONTROL_TABLES, *mapping_tables(narrow)]}
@@ -307,9 +311,10 @@ class WidenedConnection(RecordingConnection):
         if "is_primary_key" in sql:
             self.events.append("SELECT")
             return self.keys[params[0]], -1
-        if "sys.columns" in sql:
+        if "INFORMATION_SCHEMA.COLUMNS" in sql:
             self.events.append("SELECT")
-            return self.columns[params[0]], -1
+            assert params[0] == "xero", params
+            return self.columns[params[1]], -1
         if sql.startswith("SELECT DISTINCT [tenant_id]"):
             self.events.append("SELECT")
             return [(TENANT,)], -1

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests.warehouse.conftest import TENANT
+from tests.warehouse.conftest import ROOT, TENANT
 from tests.warehouse.support import (
+    Scratch,
     expected_rows,
     ms_date,
     raw,
@@ -26,7 +27,7 @@ from tests.warehouse.support import (
     with_new_ids,
 )
 from tests.warehouse.test_load import with_items
-from xero_sync.mapping import ObjectMapping
+from xero_sync.mapping import ObjectMapping, load_mapping
 from xero_sync.transform import transform
 from xero_sync.warehouse.sqlbase import SqlWarehouse
 from xero_sync.warehouse.values import canonical
@@ -196,3 +197,27 @@ def test_values_a_column_cannot_hold_are_quarantined_with_a_reason(
     assert {row[3] for row in stored} == {raw(r) for r in records[1:]}
     assert {(row[1], row[4]) for row in stored} == {("invoices", "run-1")}
     assert table_rows(warehouse, "invoices", TENANT, ["invoice_id"]) == [(good["InvoiceID"],)]
+
+
+@pytest.mark.parametrize("code", ["TAX\x01\x1fODD", 'TAX"\\n\tODD'], ids=["controls", "short"])
+def test_a_text_key_with_escapes_stays_live_through_a_full_snapshot(
+        scratch: Scratch, tax_rates: list[Record], code: str) -> None:
+    """A full snapshot records the keys it read and marks every other row deleted: a text key
+    (tax rates are keyed by TaxType) must come back from its JSON list exactly, with control
+    characters or without, or its own row would be marked deleted. The record quarantined
+    under the same key first is forgotten once a good copy loads (the same key list)."""
+    mapping = load_mapping(ROOT / "include" / "mappings" / "tax_rates.yaml")
+    warehouse = scratch.open()
+    warehouse.ensure_tables([mapping])
+    record = {**tax_rates[0], "TaxType": code}
+    bad = {**record, "EffectiveRate": "not a number"}
+    warehouse.load(transform(mapping, TENANT, [bad]), run("run-1"), None)
+    assert table_rows(warehouse, "_quarantine", TENANT, ["record_key"]) == [(code,)]
+
+    snapshot = run("run-2", snapshot=True)
+    warehouse.load(transform(mapping, TENANT, [record]), snapshot, None)
+    marked = warehouse.mark_missing_deleted(mapping, TENANT, snapshot, None)
+
+    assert marked == 0
+    assert table_rows(warehouse, "tax_rates", TENANT, ["tax_type", "is_deleted"]) == [(code, 0)]
+    assert table_rows(warehouse, "_quarantine", TENANT, ["record_key"]) == []

