@@ -101,7 +101,7 @@ def test_locked_read_takes_the_app_lock_first_and_holds_the_row(cipher: TokenCip
     assert "@LockOwner = 'Transaction'" in log[0] and "@LockMode = 'Exclusive'" in log[0]
     assert "WITH (UPDLOCK, HOLDLOCK)" in log[1]
     assert log[2].startswith("INSERT INTO [xero].[_oauth_tokens]")
-    assert log[3:] == ["COMMIT", "CLOSE"]
+    assert log[3:] == ["COMMIT"]  # the connection is kept for the next use (locking.py)
 
 
 def test_existing_row_is_updated(cipher: TokenCipher) -> None:

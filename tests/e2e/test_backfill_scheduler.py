@@ -18,6 +18,7 @@ is healthy. ``standalone``'s own output is kept in ``$AIRFLOW_HOME/standalone.lo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -147,13 +148,29 @@ def scheduled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
                   f"the execution API (standalone's output: {log})", every=0.5)
             yield deployed
         finally:
-            os.killpg(service.pid, signal.SIGTERM)
-            try:
-                service.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(service.pid, signal.SIGKILL)
-                service.wait(timeout=30)
+            _stop_group(service)
             _pg_admin(f'DROP DATABASE IF EXISTS "{metadata}" WITH (FORCE)')
+
+
+def _stop_group(service: subprocess.Popen[bytes]) -> None:
+    """Stop standalone and everything it started. Standalone can exit on SIGTERM while the
+    scheduler it started is still shutting down; that scheduler was left running for the
+    rest of the suite, so whatever of the group survives the grace period is killed."""
+    os.killpg(service.pid, signal.SIGTERM)
+    try:
+        service.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        service.kill()
+        service.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(service.pid, 0)  # anyone of the group left?
+        except ProcessLookupError:
+            return
+        time.sleep(0.5)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(service.pid, signal.SIGKILL)
 
 
 def test_backfill_of_three_intervals_completes_idempotently(scheduled: Deployment) -> None:

@@ -1,8 +1,9 @@
-"""Shared, locked state in the warehouse: a connection per use and named exclusive locks.
+"""Shared, locked state in the warehouse: a kept connection and named exclusive locks.
 
 Two things keep state that every worker must see the same way: the token store (one refresh per
 expiry, design decision 1) and the rate limiter (Xero's limits per organisation, design
-decision 2). Both open a connection per use through :func:`xero_sync.warehouse.dbapi.connect`,
+decision 2). Both keep a connection per thread (opened through
+:func:`xero_sync.warehouse.dbapi.connect`), run each use as one transaction,
 take an exclusive lock that the transaction's COMMIT or ROLLBACK releases, and turn the
 driver's errors into the package's own. This module is that common part, once per dialect:
 
@@ -15,6 +16,9 @@ driver's errors into the package's own. This module is that common part, once pe
 from __future__ import annotations
 
 import contextlib
+import os
+import threading
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
@@ -38,6 +42,11 @@ class LockingSession:
 
     def __init__(self, connect: Callable[[], Any]) -> None:
         self._connect = connect
+        self._kept = threading.local()  # this thread's connection and the process it is of
+        # Every thread's kept connection, closed when the session is collected or the process
+        # exits (a driver warns about a connection left open); only this process's are.
+        self._open: list[tuple[int, Any]] = []
+        weakref.finalize(self, _close_all, self._open)
 
     def driver_errors(self) -> tuple[type[BaseException], ...]:
         """The driver's exception classes (callers turn them into the package's errors)."""
@@ -53,16 +62,74 @@ class LockingSession:
 
     @contextlib.contextmanager
     def _connection(self) -> Iterator[Any]:
-        """A new connection, closed afterwards."""
-        try:
-            connection = self._connect()
-        except self.driver_errors() as error:
-            raise self._failure("connect", error) from error
+        """This thread's connection, kept between uses; each use ends its transaction.
+
+        Kept, not opened per use: a rate-limited call takes the ledger's lock twice, and a
+        login per use cost SQL Server a login each time and Babelfish a new server process
+        whose first T-SQL parses slowly (about a second). A kept connection is checked
+        before it is used again (``ping_sql``); a use that raises drops it (closing it rolls
+        back whatever the use left open), and so does a fork (a child process must not talk
+        on its parent's socket)."""
+        connection = self._checked_out()
         try:
             yield connection
-        finally:
+        except BaseException:
+            self._drop(close=True)
+            raise
+
+    ping_sql: ClassVar[str | None] = "SELECT 1"  # None: nothing can go stale (a local file)
+
+    def _checked_out(self) -> Any:
+        kept = getattr(self._kept, "connection", None)
+        if kept is not None and getattr(self._kept, "pid", None) != os.getpid():
+            self._drop(close=False)  # the parent's: never close it from here
+            kept = None
+        if kept is not None and not self._answers(kept):
+            self._drop(close=True)
+            kept = None
+        if kept is None:
+            try:
+                kept = self._connect()
+            except self.driver_errors() as error:
+                raise self._failure("connect", error) from error
+            self._kept.connection, self._kept.pid = kept, os.getpid()
+            self._open.append((os.getpid(), kept))
+        return kept
+
+    def _answers(self, connection: Any) -> bool:
+        if self.ping_sql is None:
+            return True
+        try:
+            cursor = connection.cursor()
+            cursor.execute(self.ping_sql)
+            cursor.fetchall()
+        except Exception:  # any failure means: connect again
+            return False
+        return True
+
+    def _drop(self, *, close: bool) -> None:
+        connection = getattr(self._kept, "connection", None)
+        self._kept.connection = None
+        if connection is None:
+            return
+        with contextlib.suppress(ValueError):
+            self._open.remove((self._kept.pid, connection))
+        if close:
             with contextlib.suppress(Exception):
                 connection.close()
+
+    def close(self) -> None:
+        """Close this thread's kept connection (the next use opens another)."""
+        self._drop(close=True)
+
+
+def _close_all(opened: list[tuple[int, Any]]) -> None:
+    """Close the kept connections this process opened (a fork's child leaves its parent's)."""
+    for pid, connection in list(opened):
+        if pid == os.getpid():
+            with contextlib.suppress(Exception):
+                connection.close()
+    opened.clear()
 
 
 class SqliteSession(LockingSession):
@@ -70,6 +137,7 @@ class SqliteSession(LockingSession):
 
     dialect = "sqlite"
     marker = "?"
+    ping_sql = None
 
     def driver_errors(self) -> tuple[type[BaseException], ...]:
         """sqlite3's base error."""

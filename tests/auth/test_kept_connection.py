@@ -1,0 +1,104 @@
+"""The token store and the rate-limit ledger keep one connection per thread between uses
+(``xero_sync.warehouse.locking``): checked before reuse, dropped after a failed use, never
+shared with a forked child. Checked through the token store's API on recording connections."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pymssql
+import pytest
+
+from tests.auth.conftest import sample_tokens
+from tests.auth.test_mssql import APP, RecordingConnection, RecordingCursor
+from xero_sync.auth.crypto import TokenCipher
+from xero_sync.auth.token_store import MssqlTokenStore
+from xero_sync.errors import TokenStoreError
+
+
+class Server:
+    """Hands out recording connections and remembers them; the next statement containing
+    ``fail_on`` fails as a broken connection does."""
+
+    def __init__(self) -> None:
+        self.connections: list[RecordingConnection] = []
+        self.fail_on: str | None = None
+
+    def connect(self) -> RecordingConnection:
+        connection = FlakyConnection(self, [])
+        self.connections.append(connection)
+        return connection
+
+
+class FlakyCursor(RecordingCursor):
+    def __init__(self, server: Server, log: list[str]) -> None:
+        super().__init__(log, 0, None)
+        self.server = server
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        if self.server.fail_on is not None and self.server.fail_on in sql:
+            self.server.fail_on = None
+            raise pymssql.OperationalError("20006, b'Write to the server failed'")
+        super().execute(sql, params)
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return [(1,)]
+
+
+class FlakyConnection(RecordingConnection):
+    def __init__(self, server: Server, log: list[str]) -> None:
+        super().__init__(log)
+        self._cursor = FlakyCursor(server, log)
+
+
+def store_on(server: Server, cipher: TokenCipher) -> MssqlTokenStore:
+    return MssqlTokenStore(server.connect, cipher, "xero", description="mssql:test/db")
+
+
+def test_uses_share_one_connection_checked_before_each_reuse(cipher: TokenCipher) -> None:
+    server = Server()
+    store = store_on(server, cipher)
+
+    store.save(APP, sample_tokens())
+    store.load(APP)
+    store.status(APP)
+
+    (connection,) = server.connections
+    assert connection.log.count("SELECT 1") == 2  # before the second and the third use
+    assert "sp_getapplock" in connection.log[0]  # a new connection needs no check
+    assert "CLOSE" not in connection.log
+
+
+def test_a_dead_or_failed_connection_is_closed_and_the_next_use_opens_another(
+        cipher: TokenCipher) -> None:
+    server = Server()
+    store = store_on(server, cipher)
+    store.load(APP)
+
+    server.fail_on = "SELECT 1"  # the server went away between two uses
+    store.load(APP)
+    server.fail_on = "sp_getapplock"  # a use fails half-way
+    with pytest.raises(TokenStoreError, match="Write to the server failed"):
+        store.save(APP, sample_tokens())
+    store.load(APP)
+
+    first, second, third = server.connections
+    assert first.log[-1] == "CLOSE" and second.log[-1] == "CLOSE"
+    assert "CLOSE" not in third.log
+
+
+def test_a_forked_child_connects_anew_and_leaves_the_parents_connection_open(
+        cipher: TokenCipher, monkeypatch: pytest.MonkeyPatch) -> None:
+    server = Server()
+    store = store_on(server, cipher)
+    store.load(APP)
+    parent = os.getpid()
+    monkeypatch.setattr(os, "getpid", lambda: parent + 1)  # as in a child after fork
+
+    store.load(APP)
+    store.close()
+
+    first, second = server.connections
+    assert "CLOSE" not in first.log  # the parent's socket is not the child's to close
+    assert second.log[-1] == "CLOSE"
