@@ -50,9 +50,11 @@ class Scratch:
         """sqlite, postgres or mssql."""
         return self.target.dialect
 
-    def open(self, wrap: Callable[[Any], Any] | None = None) -> SqlWarehouse:
-        """A warehouse on a new connection (optionally wrapped, to inject faults)."""
-        connection = connect(self.target)
+    def open(self, wrap: Callable[[Any], Any] | None = None, *,
+             over: Any | None = None) -> SqlWarehouse:
+        """A warehouse on a new connection, or ``over`` one the test keeps (closing the
+        warehouse leaves it open); optionally wrapped, to inject faults."""
+        connection = connect(self.target) if over is None else Kept(over)
         if wrap is not None:
             connection = wrap(connection)
         warehouse = WAREHOUSES[self.dialect](connection, self.schema)
@@ -64,6 +66,20 @@ class Scratch:
         for warehouse in self.opened:
             warehouse.close()
         self.opened.clear()
+
+
+class Kept:
+    """A connection a test keeps across warehouses: ``close`` leaves it open. Whatever a
+    warehouse did not commit or roll back would show in the next one's transaction."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    def close(self) -> None:
+        """Left open for the next warehouse."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)
 
 
 def postgres_scratch() -> Iterator[Scratch]:

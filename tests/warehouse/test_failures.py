@@ -78,10 +78,11 @@ def phases_of(invoices: list[Record]) -> list[list[Record]]:
 
 def sync(scratch: Scratch, mapping: ObjectMapping, tenant: str, source: list[Record],
          run_id: str, wrap: Callable[[Any], Any] | None = None,
-         before: Callable[[], None] = lambda: None) -> None:
-    """What a sync task does: read the watermark, page the changes since, load each page."""
+         before: Callable[[], None] = lambda: None, over: Any | None = None) -> None:
+    """What a sync task does: read the watermark, page the changes since, load each page
+    (on a new connection, or ``over`` the one the trials keep)."""
     before()
-    warehouse = scratch.open(wrap)
+    warehouse = scratch.open(wrap, over=over)
     try:
         since = warehouse.read_state(mapping, tenant).watermark_ts
         todo = sorted((r for r in source if since is None or updated_at(r) >= since),
@@ -134,8 +135,13 @@ def expected_for(mapping: ObjectMapping, tenant: str,
 
 
 def trial(scratch: Scratch, reader: SqlWarehouse, mapping: ObjectMapping,
-          phases: list[list[Record]], budget: Budget, tenant: str) -> None:
-    """One sync of every phase with a fault; the failed phase is synced again."""
+          phases: list[list[Record]], budget: Budget, tenant: str,
+          over: Any | None = None) -> None:
+    """One sync of every phase with a fault; the failed phase is synced again. ``over``: one
+    connection for every sync. The fault is an error raised at a database operation, which
+    the warehouse must roll back itself, so a kept connection carries nothing from one sync
+    to the next, and it spares Babelfish a new server process per sync (its first
+    statements parse slowly: 15 trials took 240 s on new connections, 19 s on one)."""
     snapshot: list[Any] = [None]
 
     def before() -> None:
@@ -145,11 +151,11 @@ def trial(scratch: Scratch, reader: SqlWarehouse, mapping: ObjectMapping,
     for index, source in enumerate(phases):
         try:
             sync(scratch, mapping, tenant, source, f"run-{index}",
-                 lambda connection: FailingConnection(connection, budget), before)
+                 lambda connection: FailingConnection(connection, budget), before, over)
         except InjectedFailure:
             if not budget.after_commit:
                 assert digest(reader, mapping, tenant) == snapshot[0], "half a batch stored"
-            sync(scratch, mapping, tenant, source, f"run-{index}-rerun")
+            sync(scratch, mapping, tenant, source, f"run-{index}-rerun", over=over)
     final = phases[-1]
     assert warehouse_data(reader, mapping, tenant) == expected_for(mapping, tenant, final)
     state = reader.read_state(mapping, tenant)
@@ -172,12 +178,13 @@ def test_random_failures_then_rerun_from_the_watermark(scratch: Scratch,
     assert operations > 40  # enough points to fail at: ~8 batches of ~13 operations
     rng = random.Random(20260102)
     fired = mine = 0
+    kept = scratch.open().connection  # one connection for the chunk's syncs (``trial``)
     for number in range(TRIALS):
         budget = Budget(rng.randint(1, operations), after_commit=rng.random() < 0.3)
         tenant = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         if number % CHUNKS != chunk:
             continue
-        trial(scratch, reader, invoices_mapping, phases, budget, tenant)
+        trial(scratch, reader, invoices_mapping, phases, budget, tenant, over=kept)
         fired += budget.fired
         mine += 1
     assert mine and fired == mine
