@@ -102,3 +102,18 @@ def test_a_forked_child_connects_anew_and_leaves_the_parents_connection_open(
     first, second = server.connections
     assert "CLOSE" not in first.log  # the parent's socket is not the child's to close
     assert second.log[-1] == "CLOSE"
+
+
+def test_a_use_inside_another_gets_its_own_connection(cipher: TokenCipher) -> None:
+    """Ending the inner use's transaction must not end the outer one's (its lock)."""
+    server = Server()
+    store = store_on(server, cipher)
+
+    with store.locked(APP) as held:
+        assert store.load(APP) is None  # read while the lock is held
+        held.save(sample_tokens(), refreshed=False)
+
+    outer, inner = server.connections
+    assert "ROLLBACK" not in outer.log  # the inner read's rollback went to its own connection
+    assert inner.log[-2:] == ["ROLLBACK", "CLOSE"]
+    assert outer.log[-1] == "COMMIT"

@@ -69,13 +69,31 @@ class LockingSession:
         whose first T-SQL parses slowly (about a second). A kept connection is checked
         before it is used again (``ping_sql``); a use that raises drops it (closing it rolls
         back whatever the use left open), and so does a fork (a child process must not talk
-        on its parent's socket)."""
+        on its parent's socket). A use begun inside another on the same thread gets a
+        connection of its own: ending its transaction must not end the outer one's."""
+        if getattr(self._kept, "busy", False):
+            with self._fresh_connection() as nested:
+                yield nested
+            return
         connection = self._checked_out()
+        self._kept.busy = True
         try:
             yield connection
         except BaseException:
             self._drop(close=True)
             raise
+        finally:
+            self._kept.busy = False
+
+    @contextlib.contextmanager
+    def _fresh_connection(self) -> Iterator[Any]:
+        """A new connection, closed afterwards."""
+        connection = self._new_connection()
+        try:
+            yield connection
+        finally:
+            with contextlib.suppress(Exception):
+                connection.close()
 
     ping_sql: ClassVar[str | None] = "SELECT 1"  # None: nothing can go stale (a local file)
 
@@ -88,13 +106,16 @@ class LockingSession:
             self._drop(close=True)
             kept = None
         if kept is None:
-            try:
-                kept = self._connect()
-            except self.driver_errors() as error:
-                raise self._failure("connect", error) from error
+            kept = self._new_connection()
             self._kept.connection, self._kept.pid = kept, os.getpid()
             self._open.append((os.getpid(), kept))
         return kept
+
+    def _new_connection(self) -> Any:
+        try:
+            return self._connect()
+        except self.driver_errors() as error:
+            raise self._failure("connect", error) from error
 
     def _answers(self, connection: Any) -> bool:
         if self.ping_sql is None:
