@@ -92,8 +92,7 @@ class LockingSession:
         try:
             yield connection
         finally:
-            with contextlib.suppress(Exception):
-                connection.close()
+            _close_quietly(connection)
 
     ping_sql: ClassVar[str | None] = "SELECT 1"  # None: nothing can go stale (a local file)
 
@@ -136,8 +135,7 @@ class LockingSession:
         with contextlib.suppress(ValueError):
             self._open.remove((self._kept.pid, connection))
         if close:
-            with contextlib.suppress(Exception):
-                connection.close()
+            _close_quietly(connection)
 
     def close(self) -> None:
         """Close this thread's kept connection (the next use opens another)."""
@@ -148,9 +146,14 @@ def _close_all(opened: list[tuple[int, Any]]) -> None:
     """Close the kept connections this process opened (a fork's child leaves its parent's)."""
     for pid, connection in list(opened):
         if pid == os.getpid():
-            with contextlib.suppress(Exception):
-                connection.close()
+            _close_quietly(connection)
     opened.clear()
+
+
+def _close_quietly(connection: Any) -> None:
+    """Close a connection that may already be gone (the server then rolled back)."""
+    with contextlib.suppress(Exception):
+        connection.close()
 
 
 class SqliteSession(LockingSession):
