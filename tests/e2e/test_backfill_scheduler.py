@@ -3,6 +3,11 @@ scheduler (``airflow standalone``: api-server, scheduler, dag-processor, trigger
 each interval (its requests carry If-Modified-Since = the run's data_interval_start), completes,
 re-merges idempotently and never moves the watermark back (issue 5, issue 10 point 8).
 
+The three intervals are the hour of the latest weekly reconciliation (Sunday 02:30 UTC) and the
+hours either side: the middle run reads everything and brings in the DueDate the activity moved
+without a new UpdatedDateUTC, which no incremental read can see. (The intervals used to be the
+last three hours, so a run early on a Sunday met the reconciliation by chance and failed.)
+
 Airflow's metadata database is PostgreSQL here: with SQLite, a scheduler creating backfill runs
 meets "database is locked" (apache/airflow#66726).
 
@@ -37,14 +42,18 @@ from cryptography.fernet import Fernet
 
 from tests.auth.conftest import postgres_available
 from tests.e2e.support import BIN, PG, ROOT, Deployment, _pg_admin, deployment
+from xero_sandbox.generator import ms_of
 from xero_sandbox.server import Sandbox
 from xero_sandbox.state import SandboxConfig
 from xero_sync.client import format_if_modified_since
-from xero_sync.mapping import load_mapping
+from xero_sync.mapping import ObjectMapping, load_mapping
 from xero_sync.tasks import reconcile_due
 
 DAG_ID = "xero__invoices"
 INVOICES_PATH = "/api.xro/2.0/Invoices"
+# Per organisation, the invoices the activity changed without a new UpdatedDateUTC (a DueDate
+# moved, as Xero does): only a run that reconciles reads them again.
+SILENT_INVOICES: dict[str, set[str]] = {}
 
 
 def _free_port() -> int:
@@ -93,16 +102,43 @@ def _sandbox_requests(sandbox_url: str) -> tuple[int, list[dict[str, Any]]]:
     return logged["dropped"] + len(logged["requests"]), logged["requests"]
 
 
-def _interval_starts(deployed: Deployment, run_ids: list[str]) -> list[datetime]:
+def _last_reconciliation_hour(mapping: ObjectMapping, now: datetime) -> datetime:
+    """The start of the latest hour holding the mapping's reconciliation whose next hour has
+    ended too (a backfill can only run intervals that are over)."""
+    from croniter import croniter
+
+    assert mapping.reconcile_schedule, mapping.name
+    moment = croniter(mapping.reconcile_schedule, now - timedelta(hours=2)).get_prev(datetime)
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def _due_dates(deployed: Deployment, where: str) -> dict[str, str]:
+    """The DueDate (YYYY-MM-DD) of each silently edited invoice, in the warehouse or in Xero."""
+    silent = sorted(i for ids in SILENT_INVOICES.values() for i in ids)
+    assert silent, "the activity made no silent invoice edit"
+    if where == "warehouse":
+        marks = ",".join("?" * len(silent))
+        rows = _warehouse(deployed, f"SELECT invoice_id, due_date FROM xero_invoices "  # noqa: S608
+                                    f"WHERE invoice_id IN ({marks})", *silent)
+        return {str(key).lower(): str(due)[:10] for key, due in rows}
+    truth = requests.get(f"{deployed.env['XERO_SANDBOX_URL']}/_sandbox/truth",
+                         params={"object": "Invoices"}, timeout=60).json()
+    return {record["InvoiceID"].lower(): datetime.fromtimestamp(
+                ms_of(record["DueDate"]) / 1000, UTC).date().isoformat()
+            for records in truth.values() for record in records
+            if record["InvoiceID"] in silent}
+
+
+def _interval_starts(deployed: Deployment, run_ids: list[str]) -> dict[str, datetime]:
     """Each run's data_interval_start, from Airflow's metadata database."""
     import psycopg
 
     metadata = deployed.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].rsplit("/", 1)[1]
     with psycopg.connect(**PG, dbname=metadata) as db:  # type: ignore[arg-type]
-        rows = db.execute("SELECT data_interval_start FROM dag_run WHERE dag_id = %s "
+        rows = db.execute("SELECT run_id, data_interval_start FROM dag_run WHERE dag_id = %s "
                           "AND run_id = ANY(%s)", (DAG_ID, run_ids)).fetchall()
     assert len(rows) == len(run_ids), rows
-    return [row[0] for row in rows]
+    return {run_id: start for run_id, start in rows}
 
 
 @pytest.fixture(scope="module")
@@ -133,8 +169,12 @@ def scheduled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
         deployed.authorize()
 
         def activity() -> None:
-            requests.post(f"{sandbox.url}/_sandbox/activity", json={"intensity": 5},
-                          timeout=60).raise_for_status()
+            reply = requests.post(f"{sandbox.url}/_sandbox/activity", json={"intensity": 5},
+                                  timeout=60)
+            reply.raise_for_status()
+            for tenant, report in reply.json().items():
+                SILENT_INVOICES.setdefault(tenant, set()).update(
+                    report["silent"].get("Invoices", []))
 
         deployed.run_dags(only=[DAG_ID], between=activity)  # two rounds, one Airflow start-up
         log = Path(deployed.env["AIRFLOW_HOME"]) / "standalone.log"
@@ -175,13 +215,14 @@ def test_backfill_of_three_intervals_completes_idempotently(scheduled: Deploymen
     _wait(lambda: any(d["dag_id"] == DAG_ID for d in _airflow_json(scheduled, "dags", "list")),
           180, "Airflow to list the DAG")
     seen_before, _ = _sandbox_requests(scheduled.env["XERO_SANDBOX_URL"])
-    top = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    # The hour holding the last weekly reconciliation and the hours either side of it: every
+    # run of the test meets both kinds of backfill run (before, it depended on the clock).
+    mapping = load_mapping(ROOT / "include" / "mappings" / "invoices.yaml")
+    reconciled_hour = _last_reconciliation_hour(mapping, datetime.now(UTC))
     scheduled.airflow("backfill", "create", "--dag-id", DAG_ID,
-                      "--from-date", (top - timedelta(hours=3)).isoformat(),
-                      "--to-date", (top - timedelta(hours=1)).isoformat())
-    # Backfills of a paused DAG stay queued. Unpaused only now: once active, the DAG (catchup off)
-    # gets a scheduled run for its latest interval, the backfill's last one, which a backfill
-    # created afterwards would skip as already run.
+                      "--from-date", (reconciled_hour - timedelta(hours=1)).isoformat(),
+                      "--to-date", (reconciled_hour + timedelta(hours=1)).isoformat())
+    # Backfills of a paused DAG stay queued, so the DAG is unpaused once the backfill exists.
     scheduled.airflow("dags", "unpause", DAG_ID)
 
     def backfill_runs() -> list[dict[str, Any]]:
@@ -201,23 +242,33 @@ def test_backfill_of_three_intervals_completes_idempotently(scheduled: Deploymen
     for tenant, before in state_before.items():
         assert state_after[tenant] >= before  # never moved back
     run_ids = [r["run_id"] for r in runs]
+    # The run whose interval holds the weekly reconciliation reads everything, without
+    # If-Modified-Since; the others ask for what changed since their interval's start.
+    starts = _interval_starts(scheduled, run_ids)
+    reconciling = {run_id for run_id, start in starts.items()
+                   if reconcile_due(mapping, start, start + timedelta(hours=1))}
+    assert len(reconciling) == 1, starts
     marks = ",".join("?" * len(run_ids))
-    merged = _warehouse(
-        scheduled, "SELECT SUM(inserted), SUM(updated), SUM(unchanged), COUNT(*) "  # noqa: S608
+    synced = _warehouse(
+        scheduled, "SELECT run_id, tenant_id, inserted, updated, unchanged "  # noqa: S608
         f'FROM "xero__sync_runs" WHERE run_id IN ({marks}) AND status = ?',
-        *run_ids, "success")[0]
-    inserted, updated, unchanged, syncs = merged
-    assert syncs == 6  # three intervals, two organisations
-    assert (inserted, updated) == (0, 0)  # re-merged: nothing new, nothing overwritten
-    assert unchanged > 0  # the backfill did re-read the changes inside its intervals
+        *run_ids, "success")
+    assert len(synced) == 6  # three intervals, two organisations
+    for run_id, tenant, inserted, updated, _ in synced:
+        assert inserted == 0, (run_id, tenant)  # re-merged: nothing new
+        if run_id in reconciling:
+            # Reading everything finds the silent edits the incremental rounds could not see
+            # (none if the second round had itself reconciled them).
+            assert updated <= len(SILENT_INVOICES.get(tenant, ())), (run_id, tenant, updated)
+        else:
+            assert updated == 0, (run_id, tenant)  # nothing overwritten
+    assert sum(row[4] for row in synced) > 0  # the backfill did re-read its intervals' changes
+    assert _due_dates(scheduled, "warehouse") == _due_dates(scheduled, "sandbox")
 
     # What a backfill must do: ask Xero for what changed since each interval's start (not since
-    # the watermark, as a scheduled run does). A run whose interval holds the weekly
-    # reconciliation reads everything instead, without the header.
-    mapping = load_mapping(ROOT / "include" / "mappings" / "invoices.yaml")
+    # the watermark, as a scheduled run does).
     expected = {format_if_modified_since(start)
-                for start in _interval_starts(scheduled, run_ids)
-                if not reconcile_due(mapping, start, start + timedelta(hours=1))}
+                for run_id, start in starts.items() if run_id not in reconciling}
     seen_after, logged = _sandbox_requests(scheduled.env["XERO_SANDBOX_URL"])
     since_backfill = logged[max(0, len(logged) - (seen_after - seen_before)):]
     for tenant in state_before:
