@@ -2,7 +2,9 @@
 
 In Airflow the warehouse is the Connection ``xero_warehouse``: SQL Server goes through the
 MSSQL provider (``MsSqlHook(mssql_conn_id=…).get_conn()``, so the connection's extras reach
-pymssql exactly as the provider passes them); PostgreSQL and SQLite are opened from the
+pymssql exactly as the provider passes them), and a warehouse that ends cleanly gives its
+connection back for the process's next one (``pool.py``: a login saved, and on Babelfish a slow
+first parse of every statement); PostgreSQL and SQLite are opened from the
 Connection's fields. Tests and the command line pass a ``WarehouseTarget`` (from a URI).
 """
 
@@ -13,6 +15,7 @@ from typing import Any
 from xero_sync.warehouse.base import DEFAULT_SCHEMA
 from xero_sync.warehouse.dbapi import WarehouseTarget, connect, target_from_connection
 from xero_sync.warehouse.mssql import MssqlWarehouse
+from xero_sync.warehouse.pool import IDLE
 from xero_sync.warehouse.postgres import PostgresWarehouse
 from xero_sync.warehouse.sqlbase import SqlWarehouse
 from xero_sync.warehouse.sqlite import SqliteWarehouse
@@ -42,8 +45,11 @@ def warehouse_for(target_or_connection: WarehouseTarget | Any,
     if target.dialect == "mssql":
         from airflow.providers.microsoft.mssql.hooks.mssql import MsSqlHook
 
-        connection = MsSqlHook(mssql_conn_id=conn.conn_id).get_conn()
-        return MssqlWarehouse(connection, schema, description=f"{conn.conn_id} ({where})")
+        key = (conn.conn_id, conn.get_uri())  # a connection edited since is another key
+        connection = IDLE.take(key) or MsSqlHook(mssql_conn_id=conn.conn_id).get_conn()
+        warehouse = MssqlWarehouse(connection, schema, description=f"{conn.conn_id} ({where})")
+        warehouse.give_back = lambda used: IDLE.give_back(key, used)
+        return warehouse
     return WAREHOUSES[target.dialect](connect(target), schema,
                                       description=f"{conn.conn_id} ({where})")
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -61,6 +61,19 @@ class MssqlWarehouse(SqlWarehouse):
     """SQL Server through a pymssql connection (autocommit off)."""
 
     sql = MSSQL
+    # Set by ``factory.warehouse_for``: where ``close()`` gives a clean connection back
+    # (``pool.IDLE``), instead of closing it.
+    give_back: Callable[[Any], None] | None = None
+
+    def close(self) -> None:
+        """Give the connection back for the next warehouse of this process if it came from
+        the pool and the warehouse ended cleanly (``pool.py`` says why); else close it."""
+        give_back, self.give_back = self.give_back, None
+        if give_back is not None and self.clean:
+            connection, self.connection = self.connection, _Returned(self.description)
+            give_back(connection)
+        else:
+            super().close()
 
     def driver_errors(self) -> tuple[type[BaseException], ...]:
         """pymssql's base error."""
@@ -127,6 +140,7 @@ class MssqlWarehouse(SqlWarehouse):
             row = cursor.fetchone()
         code = None if row is None else int(row[0])
         if code in (-1, -999):  # held by another session (SQL Server says -1, Babelfish -999)
+            self.clean = False  # a session refused a few times fails on Babelfish: not reused
             return False
         if code is None or code < 0:
             raise WarehouseError(
@@ -240,3 +254,19 @@ def rows_json(spec: TableSpec, names: Sequence[str], rows: Sequence[Sequence[Any
                for name, column in zip(names, zip(*rows, strict=True), strict=False)]
     records = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
     return json.dumps(records, ensure_ascii=True, separators=(",", ":"))
+
+
+class _Returned:
+    """What a warehouse holds once its connection went back to the pool: a use after
+    ``close()`` fails clearly instead of sharing the connection with its next user."""
+
+    def __init__(self, description: str) -> None:
+        self.description = description
+
+    def cursor(self) -> Any:
+        raise WarehouseError(f"warehouse {self.description} is closed; open another")
+
+    commit = rollback = cursor
+
+    def close(self) -> None:
+        """Already closed: nothing to do."""

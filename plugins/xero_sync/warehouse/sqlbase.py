@@ -138,6 +138,9 @@ class SqlWarehouse(Warehouse):
         self.dialect = self.sql.name
         self.description = description or self.sql.name
         self.sleep: Callable[[float], None] = time.sleep  # between tries of the run lock
+        # False once a transaction failed or a run lock was refused or not released: the
+        # connection's session may then hold what a later user must not inherit (pool.py).
+        self.clean = True
 
     def table(self, name: str) -> str:
         """A table's qualified, quoted name in this warehouse."""
@@ -695,6 +698,7 @@ class SqlWarehouse(Warehouse):
             yield cursor
             self.connection.commit()
         except BaseException as error:
+            self.clean = False
             self._rollback()
             if isinstance(error, self.driver_errors()):
                 raise WarehouseError(
