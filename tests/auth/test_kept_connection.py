@@ -1,9 +1,11 @@
 """The token store and the rate-limit ledger keep one connection per thread between uses
 (``xero_sync.warehouse.locking``): checked before reuse, dropped after a failed use, never
-shared with a forked child. Checked through the token store's API on recording connections."""
+shared with a forked child, and on SQL Server left to the process's next store. Checked
+through the token store's API on recording connections."""
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import Any
 
@@ -13,8 +15,11 @@ import pytest
 from tests.auth.conftest import sample_tokens
 from tests.auth.test_mssql import APP, RecordingConnection, RecordingCursor
 from xero_sync.auth.crypto import TokenCipher
-from xero_sync.auth.token_store import MssqlTokenStore
+from xero_sync.auth.token_store import MssqlTokenStore, token_store
 from xero_sync.errors import TokenStoreError
+from xero_sync.warehouse import locking, pool
+from xero_sync.warehouse.dbapi import WarehouseTarget
+from xero_sync.warehouse.pool import IdleConnections
 
 
 class Server:
@@ -44,6 +49,9 @@ class FlakyCursor(RecordingCursor):
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         return [(1,)]
+
+    def close(self) -> None:
+        pass
 
 
 class FlakyConnection(RecordingConnection):
@@ -117,3 +125,26 @@ def test_a_use_inside_another_gets_its_own_connection(cipher: TokenCipher) -> No
     assert "ROLLBACK" not in outer.log  # the inner read's rollback went to its own connection
     assert inner.log[-2:] == ["ROLLBACK", "CLOSE"]
     assert outer.log[-1] == "COMMIT"
+
+
+def test_a_collected_stores_connection_starts_the_next_store_of_the_same_warehouse(
+        cipher: TokenCipher, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each sync task's hook makes its own store and ledger; on SQL Server the next one of the
+    process starts on the connection a collected one left (``pool.IDLE``), not on a login."""
+    server = Server()
+    monkeypatch.setattr(pymssql, "connect", lambda **_: server.connect())
+    monkeypatch.setattr(locking, "IDLE", IdleConnections())
+    target = WarehouseTarget("mssql", "warehouse", host="sql.example.com", port=1433,
+                             user="etl", password="secret")
+
+    first = token_store(target, cipher)
+    first.save(APP, sample_tokens())
+    del first
+    gc.collect()
+    token_store(target, cipher).load(APP)
+    token_store(WarehouseTarget("mssql", "other"), cipher).load(APP)  # another warehouse
+
+    reused, other = server.connections
+    assert "CLOSE" not in reused.log
+    assert reused.log.index(pool.RESET_SQL) < reused.log.index(pool.PING_SQL)
+    assert pool.PING_SQL not in other.log  # a new connection, not the idle one of another

@@ -344,3 +344,40 @@ def test_a_waiting_run_is_refused_at_most_twice_and_the_server_survives(
         assert cursor.fetchone()[0] == 1
     with waiting.run_lock("invoices", TENANT, "backfill__1", timedelta(0)):
         pass  # and the lock, once free, is granted to the session that waited
+
+
+def test_warehouses_of_one_airflow_connection_share_a_session_that_holds_no_lock(
+        scratch: Scratch, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``warehouse/pool.py`` on a real server: the next warehouse of the process reuses the
+    session of one that ended cleanly (no new login), and that session holds nothing of the
+    previous run: its run lock is free for another session, its transaction was rolled back."""
+    import json
+    from datetime import timedelta
+
+    from xero_sync.warehouse.factory import warehouse_for
+    from xero_sync.warehouse.pool import IdleConnections
+
+    target = scratch.target
+    monkeypatch.setattr("xero_sync.warehouse.factory.IDLE", IdleConnections())
+    monkeypatch.setenv("AIRFLOW_CONN_XERO_WAREHOUSE_POOL_LIVE", json.dumps({
+        "conn_type": "mssql", "host": target.host, "port": target.port, "login": target.user,
+        "password": target.password, "schema": target.database}))
+
+    def session_of(warehouse: SqlWarehouse) -> int:
+        cursor = warehouse.connection.cursor()
+        cursor.execute("SELECT @@SPID")
+        return int(cursor.fetchone()[0])
+
+    first = warehouse_for("xero_warehouse_pool_live", scratch.schema)
+    first.ensure_tables([])
+    with first.run_lock("invoices", TENANT, "scheduled__1", timedelta(0)):
+        spid = session_of(first)
+    first.close()
+    second = warehouse_for("xero_warehouse_pool_live", scratch.schema)
+    other = scratch.open()
+
+    assert session_of(second) == spid  # the same session, no new login
+    with other.run_lock("invoices", TENANT, "backfill__1", timedelta(0)):
+        pass  # the first run's lock went with its end, not with its session
+    second.close()
+    other.close()

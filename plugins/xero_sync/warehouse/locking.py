@@ -16,13 +16,16 @@ driver's errors into the package's own. This module is that common part, once pe
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any, ClassVar
 
 from xero_sync.errors import XeroSyncError
+from xero_sync.warehouse.dbapi import connect as dbapi_connect
+from xero_sync.warehouse.pool import IDLE
 
 LOCK_TIMEOUT_SECONDS = 120  # longer than a token refresh with all its retries (auth/oauth.py)
 
@@ -43,10 +46,17 @@ class LockingSession:
     def __init__(self, connect: Callable[[], Any]) -> None:
         self._connect = connect
         self._kept = threading.local()  # this thread's connection and the process it is of
-        # Every thread's kept connection, closed when the session is collected or the process
-        # exits (a driver warns about a connection left open); only this process's are.
+        # Every thread's kept connection, closed (SQL Server: given back to ``pool.IDLE``)
+        # when the session is collected or the process exits (a driver warns about a
+        # connection left open); only this process's are.
         self._open: list[tuple[int, Any]] = []
-        weakref.finalize(self, _close_all, self._open)
+        self._pool_key = self.pool_key(connect)
+        weakref.finalize(self, _close_all, self._open, self._pool_key)
+
+    def pool_key(self, connect: Callable[[], Any]) -> Hashable | None:
+        """Where this session's connections go when it is collected, for the process's next
+        session of the same warehouse (``pool.IDLE``); None: they are closed."""
+        return None
 
     def driver_errors(self) -> tuple[type[BaseException], ...]:
         """The driver's exception classes (callers turn them into the package's errors)."""
@@ -111,6 +121,9 @@ class LockingSession:
         return kept
 
     def _new_connection(self) -> Any:
+        idle = None if self._pool_key is None else IDLE.take(self._pool_key)
+        if idle is not None:
+            return idle
         try:
             return self._connect()
         except self.driver_errors() as error:
@@ -142,11 +155,16 @@ class LockingSession:
         self._drop(close=True)
 
 
-def _close_all(opened: list[tuple[int, Any]]) -> None:
-    """Close the kept connections this process opened (a fork's child leaves its parent's)."""
+def _close_all(opened: list[tuple[int, Any]], pool_key: Hashable | None) -> None:
+    """Close the kept connections this process opened, or give them back to the pool
+    (a fork's child leaves its parent's)."""
     for pid, connection in list(opened):
-        if pid == os.getpid():
+        if pid != os.getpid():
+            continue
+        if pool_key is None:
             _close_quietly(connection)
+        else:
+            IDLE.give_back(pool_key, connection)
     opened.clear()
 
 
@@ -194,6 +212,16 @@ class MssqlSession(LockingSession):
     """SQL Server: application locks owned by the transaction."""
 
     dialect = "mssql"
+
+    def pool_key(self, connect: Callable[[], Any]) -> Hashable | None:
+        """The warehouse the connections are of, when ``connect`` says so
+        (``functools.partial(dbapi.connect, target)``, as the token store and the ledger
+        open theirs): a new session of it then starts on a connection a collected one left,
+        instead of a login (and, on Babelfish, a server process that parses slowly at first)."""
+        if isinstance(connect, functools.partial) and connect.func is dbapi_connect \
+                and len(connect.args) == 1 and not connect.keywords:
+            return ("locking session", connect.args[0])
+        return None
 
     def driver_errors(self) -> tuple[type[BaseException], ...]:
         """pymssql's base error."""
