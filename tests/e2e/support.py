@@ -25,6 +25,7 @@ from xero_sandbox.store import selected
 from xero_sync.mapping import ChildTable, ObjectMapping
 from xero_sync.scopes import EVERY_OBJECT
 from xero_sync.warehouse.dbapi import WarehouseTarget, target_from_uri
+from xero_sync.warehouse.pool import IDLE
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -130,6 +131,7 @@ def drop(deployment: Deployment) -> None:
     if deployment.warehouse_dialect == "postgres":
         _pg_admin(f'DROP DATABASE IF EXISTS "{deployment.warehouse_location}" WITH (FORCE)')
     if deployment.warehouse_dialect == "mssql":
+        IDLE.close_all()  # this process's idle sessions (warehouse/pool.py) would block it
         _mssql_admin(f"DROP DATABASE IF EXISTS [{deployment.warehouse_location}]")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -108,6 +109,35 @@ def test_one_idle_too_long_is_closed() -> None:
 
     assert idle.take("key") is None
     assert connection.closed
+
+
+def test_a_daemon_thread_closes_idle_connections_so_none_stands_in_a_dbas_way(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """DROP or RESTORE DATABASE refuses a database with sessions: an idle one must not stay
+    open for long after the process stopped using it, even if it never opens another."""
+    monkeypatch.setattr(pool, "REAP_EVERY_SECONDS", 0.01)
+    monkeypatch.setattr(pool, "MAX_IDLE_SECONDS", 0.05)
+    idle, connection = IdleConnections(), FakeConnection()
+
+    idle.give_back("key", connection)
+    deadline = time.monotonic() + 10
+    while not connection.closed and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+    assert connection.closed and idle.idle_count() == 0
+
+
+def test_close_expired_keeps_the_recent_ones() -> None:
+    clock = Clock()
+    idle, old, recent = IdleConnections(clock), FakeConnection(), FakeConnection()
+    idle.give_back("key", old)
+    clock.now += pool.MAX_IDLE_SECONDS
+    idle.give_back("key", recent)
+    clock.now += 1
+
+    assert idle.close_expired() == 1
+    assert old.closed and not recent.closed
+    assert idle.take("key") is recent
 
 
 def test_at_most_max_idle_wait_and_the_rest_are_closed() -> None:

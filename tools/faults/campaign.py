@@ -38,6 +38,7 @@ from faults.trial import Runner, Scratch, scratch_name
 from xero_sandbox.server import Sandbox
 from xero_sandbox.state import SandboxConfig
 from xero_sync.warehouse.dbapi import WarehouseTarget, target_from_uri
+from xero_sync.warehouse.pool import IDLE
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
@@ -169,6 +170,7 @@ def mssql_scratch() -> Iterator[Scratch]:
                                  server.password)
         yield Scratch(target, Deployment({}, "mssql", name))
     finally:
+        IDLE.close_all()  # this process's idle sessions of it (the trials' token stores)
         _mssql_admin(server, f"DROP DATABASE IF EXISTS [{name}]")
 
 

@@ -13,7 +13,9 @@ What is given back is safe to reuse: the warehouse ended without an error, holds
 refused, closes its connection instead: Babelfish 4.4 fails after a few refused
 ``sp_getapplock`` calls in one session), and its transaction is rolled back on the way in.
 A connection is checked with ``SELECT 1`` before it is handed out, is closed after
-``MAX_IDLE_SECONDS`` unused, and is never used by a forked child (its socket is the parent's).
+``MAX_IDLE_SECONDS`` unused (by a daemon thread that runs while any is idle), and is never
+used by a forked child (its socket is the parent's). Whoever drops or restores a database the
+process used calls ``IDLE.close_all()`` first.
 """
 
 from __future__ import annotations
@@ -27,9 +29,14 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 MAX_IDLE = 4  # a task's threads each hold one; more idle ones would only wait to time out
-MAX_IDLE_SECONDS = 300.0  # servers and firewalls drop sessions idle much longer
+# An idle session is closed after this long, by a daemon thread: the reuse this is for comes
+# seconds apart (the tasks of one ``dag.test()``, a task's organisations one after another), and
+# a session left open longer would stand in a DBA's way (DROP or RESTORE DATABASE refuses a
+# database in use) for no gain.
+MAX_IDLE_SECONDS = 30.0
 RESET_SQL = "IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION; BEGIN TRANSACTION"  # pymssql's state
 PING_SQL = "SELECT 1"
+REAP_EVERY_SECONDS = 5.0
 
 
 class IdleConnections:
@@ -41,6 +48,7 @@ class IdleConnections:
         self._idle: dict[Hashable, list[tuple[float, Any]]] = {}
         self._pid = os.getpid()
         self._forked: list[Any] = []  # a parent's connections: kept, never closed here
+        self._reaper: threading.Thread | None = None  # runs while any connection is idle
 
     def take(self, key: Hashable) -> Any | None:
         """An idle connection of ``key`` that answers, or None (then open a new one)."""
@@ -67,8 +75,41 @@ class IdleConnections:
             waiting = self._idle.setdefault(key, [])
             if len(waiting) < MAX_IDLE:
                 waiting.append((self._clock(), connection))
+                self._start_reaper()
                 return
         _close_quietly(connection)
+
+    def close_expired(self) -> int:
+        """Close the connections idle longer than ``MAX_IDLE_SECONDS``; how many are left."""
+        now = self._clock()
+        with self._lock:
+            self._forget_parents()
+            expired = [c for waiting in self._idle.values() for since, c in waiting
+                       if now - since > MAX_IDLE_SECONDS]
+            for key, waiting in list(self._idle.items()):
+                self._idle[key] = [(since, c) for since, c in waiting
+                                   if now - since <= MAX_IDLE_SECONDS]
+            left = sum(len(waiting) for waiting in self._idle.values())
+        for connection in expired:
+            _close_quietly(connection)
+        return left
+
+    def _start_reaper(self) -> None:
+        """Start the thread that closes expired connections (called holding the lock)."""
+        if self._reaper is None or not self._reaper.is_alive():
+            self._reaper = threading.Thread(target=self._reap, daemon=True,
+                                            name="xero-sync-idle-connections")
+            self._reaper.start()
+
+    def _reap(self) -> None:
+        """Every few seconds close what expired; end once nothing is idle."""
+        while True:
+            time.sleep(REAP_EVERY_SECONDS)
+            if self.close_expired() == 0:
+                with self._lock:
+                    if not any(self._idle.values()):  # else a give_back came in meanwhile
+                        self._reaper = None
+                        return
 
     def close_all(self) -> None:
         """Close every idle connection of this process (at exit, or for a test)."""
@@ -91,6 +132,7 @@ class IdleConnections:
             self._forked.extend(c for waiting in self._idle.values() for _, c in waiting)
             self._idle.clear()
             self._pid = os.getpid()
+            self._reaper = None  # threads do not survive a fork
 
 
 def _runs(connection: Any, sql: str) -> bool:
