@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 from xero_sync.errors import XeroSyncError
 from xero_sync.warehouse.dbapi import connect as dbapi_connect
 from xero_sync.warehouse.pool import IDLE
+from xero_sync.warehouse.pool import close_quietly as _close_quietly
 
 LOCK_TIMEOUT_SECONDS = 120  # longer than a token refresh with all its retries (auth/oauth.py)
 
@@ -166,12 +167,6 @@ def _close_all(opened: list[tuple[int, Any]], pool_key: Hashable | None) -> None
         else:
             IDLE.give_back(pool_key, connection)
     opened.clear()
-
-
-def _close_quietly(connection: Any) -> None:
-    """Close a connection that may already be gone (the server then rolled back)."""
-    with contextlib.suppress(Exception):
-        connection.close()
 
 
 class SqliteSession(LockingSession):
