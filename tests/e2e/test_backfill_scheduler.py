@@ -112,15 +112,24 @@ def _last_reconciliation_hour(mapping: ObjectMapping, now: datetime) -> datetime
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-def _due_dates(deployed: Deployment, where: str) -> dict[str, str]:
-    """The DueDate (YYYY-MM-DD) of each silently edited invoice, in the warehouse or in Xero."""
+def _silent_invoice_ids() -> list[str]:
     silent = sorted(i for ids in SILENT_INVOICES.values() for i in ids)
     assert silent, "the activity made no silent invoice edit"
-    if where == "warehouse":
-        marks = ",".join("?" * len(silent))
-        rows = _warehouse(deployed, f"SELECT invoice_id, due_date FROM xero_invoices "  # noqa: S608
-                                    f"WHERE invoice_id IN ({marks})", *silent)
-        return {str(key).lower(): str(due)[:10] for key, due in rows}
+    return silent
+
+
+def _stored_due_dates(deployed: Deployment) -> dict[str, str]:
+    """The DueDate (YYYY-MM-DD) of each silently edited invoice in the warehouse."""
+    silent = _silent_invoice_ids()
+    marks = ",".join("?" * len(silent))
+    rows = _warehouse(deployed, f"SELECT invoice_id, due_date FROM xero_invoices "  # noqa: S608
+                                f"WHERE invoice_id IN ({marks})", *silent)
+    return {str(key).lower(): str(due)[:10] for key, due in rows}
+
+
+def _xero_due_dates(deployed: Deployment) -> dict[str, str]:
+    """The DueDate (YYYY-MM-DD) of each silently edited invoice in the sandbox (Xero)."""
+    silent = _silent_invoice_ids()
     truth = requests.get(f"{deployed.env['XERO_SANDBOX_URL']}/_sandbox/truth",
                          params={"object": "Invoices"}, timeout=60).json()
     return {record["InvoiceID"].lower(): datetime.fromtimestamp(
@@ -263,7 +272,7 @@ def test_backfill_of_three_intervals_completes_idempotently(scheduled: Deploymen
         else:
             assert updated == 0, (run_id, tenant)  # nothing overwritten
     assert sum(row[4] for row in synced) > 0  # the backfill did re-read its intervals' changes
-    assert _due_dates(scheduled, "warehouse") == _due_dates(scheduled, "sandbox")
+    assert _stored_due_dates(scheduled) == _xero_due_dates(scheduled)
 
     # What a backfill must do: ask Xero for what changed since each interval's start (not since
     # the watermark, as a scheduled run does).
