@@ -25,10 +25,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# Serial by default. PYTEST_ARGS="-n 4 --dist loadgroup" runs on pytest-xdist workers, each
-# test module on one worker (tests/conftest.py); with the live SQL Server suites on Babelfish,
-# concurrent workers met a deadlock (1205) there and ran no faster on 2 cores, so CI stays serial.
-PYTEST_ARGS ?=
+# Two pytest-xdist workers (a serial run leaves half of two cores idle, waiting on the
+# databases and the Airflow processes the tests start): each test module, or each warehouse of
+# a module marked spread_over, is one worker's (tests/conftest.py, tests/xdist_groups.py), in
+# collection order, so the longest units start early. PYTEST_ARGS= runs serially.
+PYTEST_ARGS ?= -n 2 --dist loadgroup --no-loadscope-reorder
 pytest: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 

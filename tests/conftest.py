@@ -16,14 +16,21 @@ sandbox, Airflow running every DAG, a warehouse) are built once, as in a serial 
 marked ``spread_over("<fixture>")`` is split into one group per value of that parametrized
 fixture (the end-to-end runs per warehouse go to different workers), and a test marked
 ``spread`` into one group per parameter set.
+
+After collection, everything imported so far (Airflow, pandas, the mappings) is frozen out of
+the cyclic garbage collector's reach: a full collection would otherwise walk those millions of
+objects again and again, each time finding nothing to free.
 """
 
+import gc
 import os
 from collections.abc import Generator
 from typing import Any
 
 import airflow.sdk  # noqa: F401
 import pytest
+
+from tests.xdist_groups import xdist_group
 
 MSSQL_VARIABLE = "XERO_SYNC_TEST_MSSQL"
 
@@ -33,14 +40,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("xdist_group"):
             continue
-        group = item.nodeid.split("::")[0]
         params = getattr(getattr(item, "callspec", None), "params", {})
         spread_over = item.get_closest_marker("spread_over")
-        if spread_over is not None:
-            group += "".join(f"[{params.get(name)}]" for name in spread_over.args)
-        if item.get_closest_marker("spread") is not None:
-            group = item.nodeid
+        group = xdist_group(item.nodeid, params,
+                            None if spread_over is None else tuple(spread_over.args),
+                            item.get_closest_marker("spread") is not None)
         item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Freeze what collection imported (see the module docstring)."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -132,6 +132,7 @@ def drop(deployment: Deployment) -> None:
         _pg_admin(f'DROP DATABASE IF EXISTS "{deployment.warehouse_location}" WITH (FORCE)')
     if deployment.warehouse_dialect == "mssql":
         IDLE.close_all()  # this process's idle sessions (warehouse/pool.py) would block it
+        close_mssql_reader(deployment.warehouse_location)
         _mssql_admin(f"DROP DATABASE IF EXISTS [{deployment.warehouse_location}]")
 
 
@@ -175,19 +176,10 @@ def read_rows(deployment: Deployment, table: str, tenant: str) -> list[dict[str,
                                 (tenant,))
             return [dict(row) for row in cursor]
     if deployment.warehouse_dialect == "mssql":
-        import pymssql
-
-        server = mssql_target()
-        connection = pymssql.connect(server=server.host, port=str(server.port or 1433),
-                                     user=server.user, password=server.password,
-                                     database=deployment.warehouse_location, as_dict=True)
-        try:
-            cursor = connection.cursor()
-            cursor.execute(f"SELECT * FROM [xero].[{table}] WHERE tenant_id = %s",  # noqa: S608
-                           (tenant,))
-            return list(cursor.fetchall())
-        finally:
-            connection.close()
+        cursor = _mssql_reader(deployment.warehouse_location).cursor()
+        cursor.execute(f"SELECT * FROM [xero].[{table}] WHERE tenant_id = %s",  # noqa: S608
+                       (tenant,))
+        return list(cursor.fetchall())
     import psycopg
     from psycopg.rows import dict_row
 
@@ -196,6 +188,32 @@ def read_rows(deployment: Deployment, table: str, tenant: str) -> list[dict[str,
         cursor = db.execute(f'SELECT * FROM xero."{table}" WHERE tenant_id = %s',  # type: ignore[arg-type]  # noqa: S608
                             (tenant,))
         return [dict(row) for row in cursor]
+
+
+# One open session per SQL Server database read: a new session costs Babelfish a server
+# process and a second or more, and a comparison reads each table of each organisation (the
+# fault trials' comparisons took 75 s each so, 3 s with one session). Autocommit, so a read
+# holds no lock past its statement (the DAGs alter and write these tables meanwhile).
+_MSSQL_READERS: dict[str, Any] = {}
+
+
+def _mssql_reader(database: str) -> Any:
+    """This process's reading session of ``database``, opened on first use."""
+    if database not in _MSSQL_READERS:
+        import pymssql
+
+        server = mssql_target()
+        _MSSQL_READERS[database] = pymssql.connect(
+            server=server.host, port=str(server.port or 1433), user=server.user,
+            password=server.password, database=database, as_dict=True, autocommit=True)
+    return _MSSQL_READERS[database]
+
+
+def close_mssql_reader(database: str) -> None:
+    """Close the reading session of ``database`` (DROP DATABASE refuses one in use)."""
+    connection = _MSSQL_READERS.pop(database, None)
+    if connection is not None:
+        connection.close()
 
 
 # -- comparing with the truth ----------------------------------------------------------------

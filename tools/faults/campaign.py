@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import LiteralString
 
-from faults.compare import Deployment, Ledger
+from faults.compare import Deployment, Ledger, close_mssql_reader
 from faults.plan import DATABASES, KINDS, CampaignConfig, TrialPlan, plan_campaign
 from faults.report import TRIAL_HEADER, Report, print_summary, trial_line
 from faults.trial import Runner, Scratch, scratch_name
@@ -171,6 +171,7 @@ def mssql_scratch() -> Iterator[Scratch]:
         yield Scratch(target, Deployment({}, "mssql", name))
     finally:
         IDLE.close_all()  # this process's idle sessions of it (the trials' token stores)
+        close_mssql_reader(name)  # and the comparison's
         _mssql_admin(server, f"DROP DATABASE IF EXISTS [{name}]")
 
 

