@@ -10,12 +10,8 @@ The live SQL Server tests skip, saying so, when ``XERO_SYNC_TEST_MSSQL`` is unse
 instead, as ``REQUIRE_POSTGRES=1`` does for PostgreSQL. Every such skip names the variable in
 its reason, which is how it is recognised here.
 
-``make test`` runs the suite on several pytest-xdist workers with ``--dist loadgroup``: each
-test module is one group, run by one worker, so its module- and session-scoped fixtures (a
-sandbox, Airflow running every DAG, a warehouse) are built once, as in a serial run. A module
-marked ``spread_over("<fixture>")`` is split into one group per value of that parametrized
-fixture (the end-to-end runs per warehouse go to different workers), and a test marked
-``spread`` into one group per parameter set.
+``make test`` runs the suite on two pytest-xdist workers with ``--dist loadgroup``; which
+tests run together on one worker is ``tests/xdist_groups.py``'s to say.
 
 After collection, everything imported so far (Airflow, pandas, the mappings) is frozen out of
 the cyclic garbage collector's reach: a full collection would otherwise walk those millions of
@@ -30,22 +26,9 @@ from typing import Any
 import airflow.sdk  # noqa: F401
 import pytest
 
-from tests.xdist_groups import xdist_group
+from tests.xdist_groups import pytest_collection_modifyitems  # noqa: F401 - the worker groups
 
 MSSQL_VARIABLE = "XERO_SYNC_TEST_MSSQL"
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The xdist group of every test (see the module docstring)."""
-    for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        spread_over = item.get_closest_marker("spread_over")
-        group = xdist_group(item.nodeid, params,
-                            None if spread_over is None else tuple(spread_over.args),
-                            item.get_closest_marker("spread") is not None)
-        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
