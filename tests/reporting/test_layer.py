@@ -4,8 +4,8 @@ organisations, 13 month ends, every account line and total, aged reports per con
 after the organisations change (a void, a back-dated invoice, a payment in another currency).
 
 Here the sandbox's records are loaded straight through ``transform`` and ``load``, so every
-dialect is checked in seconds; tests/reporting/test_e2e_reports.py does the same through the
-DAGs. On SQL Server the rows are inserted plainly: the layer is under test, not the upsert.
+dialect is checked in seconds; tests/e2e/test_all_dags.py does the same through the DAGs
+(SQLite). On SQL Server the rows are inserted plainly: the layer is under test, not the upsert.
 The T-SQL is kept as golden files and parsed with sqlglot's T-SQL dialect.
 """
 
