@@ -192,7 +192,7 @@ def read_rows(deployment: Deployment, table: str, tenant: str) -> list[dict[str,
 
 # One open session per SQL Server database read: a new session costs Babelfish a server
 # process and a second or more, and a comparison reads each table of each organisation (the
-# fault trials' comparisons took 75 s each so, 3 s with one session). Autocommit, so a read
+# fault trials' comparisons took 75 s each so, 1 s with one session). Autocommit, so a read
 # holds no lock past its statement (the DAGs alter and write these tables meanwhile).
 _MSSQL_READERS: dict[str, Any] = {}
 
