@@ -85,6 +85,11 @@ def wait_for(condition: Callable[[], Any], seconds: float = 10) -> Any:
     raise AssertionError("timed out")
 
 
+def failures(client: SandboxClient) -> int:
+    """Failed tries the sandbox has recorded (and scheduled again, under the same lock)."""
+    return int(client.admin("GET", "webhooks")["stats"].get("failures", 0))
+
+
 def subscribe(client: SandboxClient, recorder: Recorder, **options: Any) -> dict[str, Any]:
     body = {"url": recorder.url, "key": KEY, "validate": False, "batch_seconds": 0.2, **options}
     return dict(client.admin("POST", "webhooks", json=body))
@@ -182,16 +187,24 @@ def test_an_edit_xero_would_not_allow_is_refused(client: SandboxClient, body: di
 
 def test_failed_deliveries_are_retried_less_and_less_often_on_the_sandbox_clock(
         client: SandboxClient, recorder: Recorder) -> None:
-    recorder.answer = lambda body, signature: (503, b"")
+    def slow_503(body: bytes, signature: str) -> tuple[int, bytes]:
+        time.sleep(0.2)  # a receiver that takes its time (a loaded one did: the race below)
+        return 503, b""
+
+    recorder.answer = slow_503
     subscribe(client, recorder)
     client.admin("POST", "edit", json={"object": "Invoices"})
     wait_for(lambda: len(recorder.received) == 1)
     time.sleep(0.3)
     assert len(recorder.received) == 1  # the next try waits for the first delay
     for delay in RETRY_DELAYS[:3]:
-        client.admin("POST", "clock", json={"seconds": delay})
         tries = len(recorder.received)
+        # The receiver has the try before the sandbox has its answer; advancing the clock in
+        # between would schedule the retry from the advanced clock, never due.
+        wait_for(lambda tries=tries: failures(client) == tries)
+        client.admin("POST", "clock", json={"seconds": delay})
         wait_for(lambda tries=tries: len(recorder.received) == tries + 1)
+    wait_for(lambda: failures(client) == len(recorder.received))
     assert len({body for body, _ in recorder.received}) == 1  # the same payload each time
     recorder.answer = lambda body, signature: (200, b"")
     client.admin("POST", "clock", json={"seconds": RETRY_DELAYS[3]})
