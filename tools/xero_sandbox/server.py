@@ -63,6 +63,10 @@ def _token_with_faults(state: SandboxState, request: Request) -> Reply:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # A reply is two writes (headers, then body); on a kept-alive connection Nagle's algorithm
+    # holds the body until the client acknowledges the headers, which it delays up to 40 ms:
+    # every call after a connection's first would wait that long for nothing.
+    disable_nagle_algorithm = True
     server: _Server
 
     def do_GET(self) -> None:
