@@ -19,6 +19,9 @@ import sys
 import time
 
 from airflow.dag_processing.dagbag import DagBag
+from airflow.sdk.definitions._internal.dag_parsing_context import (
+    _airflow_parsing_context_manager as parsing_context,
+)
 
 
 def main() -> None:
@@ -45,10 +48,16 @@ def main() -> None:
 
 
 def run_round(bag: DagBag, dag_ids: list[str], conf: dict[str, object], number: int) -> None:
-    """Run each DAG once; one ``DEMO`` line per run."""
+    """Run each DAG once; one ``DEMO`` line per run.
+
+    ``dag.test()`` parses the DAG file again and writes every DAG it holds to the metadata
+    database, on every call; in the DAG's parsing context (as Airflow sets it to run a task)
+    the file builds that DAG alone (a third of a round's time before).
+    """
     for dag_id in dag_ids:
         started = time.monotonic()
-        run = bag.dags[dag_id].test(run_conf=conf)
+        with parsing_context(dag_id=dag_id):
+            run = bag.dags[dag_id].test(run_conf=conf)
         print("DEMO " + json.dumps({"dag_id": dag_id, "state": str(run.state),
                                     "run_id": run.run_id, "round": number,
                                     "seconds": round(time.monotonic() - started, 1)}),

@@ -20,9 +20,11 @@ task, how many at once, the DAG's own order of them); its label in the UI names 
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import logging
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -138,24 +140,33 @@ REPORTS_PARAMS = {
 }
 
 
-def build_dags(directory: Path | str) -> list[DAG]:
+def build_dags(directory: Path | str, only: str | None = None) -> list[DAG]:
     """One DAG per mapping file in ``directory`` (good ones by name), ``xero__reports``, then
-    the broken mappings' ones."""
+    the broken mappings' ones.
+
+    With ``only``, the DAG of that id alone when it is one of them (all of them when it is
+    not). Airflow parses the DAG file for one DAG when it runs one of its tasks (the parsing
+    context, ``airflow.sdk.get_parsing_context``), and ``dag.test()`` re-parses and writes
+    every DAG of the file on each call; building the others there is wasted work.
+    """
     mappings, broken = load_mapping_files(directory)
-    dags = [build_dag(mapping, index) for index, mapping in enumerate(mappings)
-            if f"xero__{mapping.name}" != REPORTS_DAG_ID]
+    plans: list[tuple[str, Callable[[], DAG]]] = [
+        (f"xero__{mapping.name}", functools.partial(build_dag, mapping, index))
+        for index, mapping in enumerate(mappings)
+        if f"xero__{mapping.name}" != REPORTS_DAG_ID]
     for mapping in mappings:
         if f"xero__{mapping.name}" == REPORTS_DAG_ID:
             log.error("mapping %s is ignored: its DAG id %s is the report snapshots' DAG; "
                       "rename the mapping", mapping.path or mapping.name, REPORTS_DAG_ID)
-    dags.append(build_reports_dag(len(dags)))
-    taken = {dag.dag_id for dag in dags}
+    plans.append((REPORTS_DAG_ID, functools.partial(build_reports_dag, len(plans))))
+    taken = {dag_id for dag_id, _ in plans}
     for item in broken:
         log.error("mapping file unusable, its DAG fails until it is fixed: %s", item.error)
-        dag = build_broken_dag(item, _broken_dag_id(item, taken))
-        taken.add(dag.dag_id)
-        dags.append(dag)
-    return dags
+        dag_id = _broken_dag_id(item, taken)
+        taken.add(dag_id)
+        plans.append((dag_id, functools.partial(build_broken_dag, item, dag_id)))
+    chosen = [build for dag_id, build in plans if dag_id == only] or [b for _, b in plans]
+    return [build() for build in chosen]
 
 
 def _broken_dag_id(item: BrokenMapping, taken: set[str]) -> str:

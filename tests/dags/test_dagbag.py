@@ -10,7 +10,11 @@ from pathlib import Path
 import pytest
 from airflow.dag_processing.dagbag import DagBag
 from airflow.sdk import AssetOrTimeSchedule, CronDataIntervalTimetable
+from airflow.sdk.definitions._internal.dag_parsing_context import (
+    _airflow_parsing_context_manager as parsing_context,
+)
 from airflow.sdk.definitions.retry_policy import RetryAction
+from airflow.serialization.serialized_objects import DagSerialization
 
 from xero_sync.dag_factory import POOL, REPORTS_DAG_ID, RETRY_POLICY, build_dags
 from xero_sync.mapping import MappingError, load_mappings
@@ -129,6 +133,28 @@ def test_stray_and_duplicate_files_break_only_themselves(tmp_path: Path) -> None
         dagbag.dags["xero__invoices.yml"].doc_md)
     assert "zcontacts.yaml: table 'contact_addresses' is also defined by" in str(
         dagbag.dags["xero__zcontacts"].doc_md)
+
+
+def test_parsed_for_one_dag_the_file_holds_that_dag_alone_as_it_is_among_all(
+        dagbag: DagBag, tmp_path: Path) -> None:
+    """Airflow parses the DAG file in a task's DAG's context to run the task (so does
+    tools/demo_run_dags.py around ``dag.test()``): that DAG alone, the same as in a full
+    parse; an id the file does not hold gets every DAG."""
+    for dag_id in ("xero__invoices", "xero__employees", REPORTS_DAG_ID):
+        with parsing_context(dag_id=dag_id):
+            alone = DagBag(dag_folder=str(ROOT / "dags"))
+        assert alone.import_errors == {}
+        assert alone.dag_ids == [dag_id]
+        assert (DagSerialization.to_dict(alone.dags[dag_id])
+                == DagSerialization.to_dict(dagbag.dags[dag_id]))
+    with parsing_context(dag_id="someone_elses_dag"):
+        assert set(DagBag(dag_folder=str(ROOT / "dags")).dag_ids) == set(dagbag.dag_ids)
+    copied = tmp_path / "mappings"
+    shutil.copytree(MAPPINGS, copied)
+    (copied / "invoices.yml").write_text((copied / "invoices.yaml").read_text())
+    assert [d.dag_id for d in build_dags(copied, only="xero__invoices.yml")] == [
+        "xero__invoices.yml"]
+    assert "not a mapping" in str(build_dags(copied, only="xero__invoices.yml")[0].doc_md)
 
 
 def test_parsing_every_dag_takes_under_a_second_of_work() -> None:
