@@ -13,15 +13,15 @@ wants to look at (or change) the world between them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 
 from airflow.dag_processing.dagbag import DagBag
-from airflow.sdk.definitions._internal.dag_parsing_context import (
-    _airflow_parsing_context_manager as parsing_context,
-)
+from airflow.sdk.definitions.context import _AIRFLOW_PARSING_CONTEXT_DAG_ID
 
 
 def main() -> None:
@@ -45,6 +45,23 @@ def main() -> None:
         print("DEMO-PAUSE", flush=True)
         sys.stdin.readline()
         run_round(bag, dag_ids, conf, 2)
+
+
+@contextlib.contextmanager
+def parsing_context(dag_id: str) -> Iterator[None]:
+    """Airflow's DAG parsing context for ``dag_id`` inside (as Airflow sets it to run a task of
+    that DAG), and the environment as it was after. Airflow's own context manager leaves its
+    value behind when none was set before: every later parse in this process, and in each
+    program it starts (``airflow`` commands, a pytest run), would build that one DAG."""
+    before = os.environ.get(_AIRFLOW_PARSING_CONTEXT_DAG_ID)
+    os.environ[_AIRFLOW_PARSING_CONTEXT_DAG_ID] = dag_id
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(_AIRFLOW_PARSING_CONTEXT_DAG_ID, None)
+        else:
+            os.environ[_AIRFLOW_PARSING_CONTEXT_DAG_ID] = before
 
 
 def run_round(bag: DagBag, dag_ids: list[str], conf: dict[str, object], number: int) -> None:

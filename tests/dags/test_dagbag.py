@@ -9,13 +9,11 @@ from pathlib import Path
 
 import pytest
 from airflow.dag_processing.dagbag import DagBag
-from airflow.sdk import AssetOrTimeSchedule, CronDataIntervalTimetable
-from airflow.sdk.definitions._internal.dag_parsing_context import (
-    _airflow_parsing_context_manager as parsing_context,
-)
+from airflow.sdk import AssetOrTimeSchedule, CronDataIntervalTimetable, get_parsing_context
 from airflow.sdk.definitions.retry_policy import RetryAction
 from airflow.serialization.serialized_objects import DagSerialization
 
+from demo_run_dags import parsing_context
 from xero_sync.dag_factory import POOL, REPORTS_DAG_ID, RETRY_POLICY, build_dags
 from xero_sync.mapping import MappingError, load_mappings
 
@@ -149,6 +147,9 @@ def test_parsed_for_one_dag_the_file_holds_that_dag_alone_as_it_is_among_all(
                 == DagSerialization.to_dict(dagbag.dags[dag_id]))
     with parsing_context(dag_id="someone_elses_dag"):
         assert set(DagBag(dag_folder=str(ROOT / "dags")).dag_ids) == set(dagbag.dag_ids)
+    # Left behind, it would make every later parse here, and in programs started from here,
+    # build one DAG (Airflow's own context manager does leave it when none was set before).
+    assert get_parsing_context().dag_id is None
     copied = tmp_path / "mappings"
     shutil.copytree(MAPPINGS, copied)
     (copied / "invoices.yml").write_text((copied / "invoices.yaml").read_text())

@@ -116,6 +116,7 @@ def test_concurrent_limit(client: SandboxClient, access_token: str) -> None:
     assert sorted(statuses) == [200, 200, 429, 429]
     assert problems.count("concurrent") == 2
     assert client.admin("GET", "stats")["rate_limited"]["concurrent"] == 2
+    assert client.sandbox.state.limiter.peak_in_flight() == 2  # the refused never were
 
 
 @pytest.mark.parametrize(("kind", "status", "problem"), [

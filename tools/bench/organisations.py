@@ -36,8 +36,9 @@ import airflow_cluster
 HOW_TO_READ = ("one scheduled round of N organisations x D DAGs on a real CeleryExecutor "
                "deployment (2 workers), one organisation per task (before) against batches "
                "(after); CPU = the deployment's CPU seconds during the round (Airflow and the "
-               "syncs); per sync = CPU / (N x D); projection: 200 organisations x 25 DAGs an "
-               "hour; goal: 5x less CPU per sync, 0 answers of 429")
+               "syncs); peak/org = the most calls in flight for one organisation at once "
+               "(Xero allows 5); per sync = CPU / (N x D); projection: 200 organisations x 25 "
+               "DAGs an hour; goal: 5x less CPU per sync, 0 answers of 429")
 # Cheap, webhook-free objects: the round measures Airflow, not Xero's data volume.
 DAGS = ("xero__currencies", "xero__tax_rates", "xero__tracking_categories",
         "xero__branding_themes", "xero__contact_groups", "xero__users", "xero__organisation",
@@ -106,6 +107,7 @@ def measure(organisations: int, dags: int, per_task: int, scale: int = 40,
             tis = airflow_cluster.task_instances(cluster)
             calls = _calls(sandbox) - before_calls
             stats = sandbox.state.stats.as_json()
+            peak = sandbox.state.limiter.peak_in_flight()
         finally:
             cluster.stop()
             shutil.rmtree(home, ignore_errors=True)
@@ -124,6 +126,7 @@ def measure(organisations: int, dags: int, per_task: int, scale: int = 40,
         "cpu_seconds_per_sync": round(per_sync, 3),
         "api_calls": calls,
         "answers_429": sum(stats["rate_limited"].values()),
+        "peak_calls_in_flight_per_organisation": peak,
         "projected_task_instances_per_hour": tasks_per_round,
         "projected_cpu_minutes_per_round": round(
             per_sync * PROJECTED_ORGANISATIONS * PROJECTED_DAGS / 60, 1),
@@ -157,13 +160,15 @@ def run(organisations: int, dags: int, per_task: list[int],
 def render(report: dict[str, Any]) -> str:
     """A table, one line per batch size."""
     lines = [f"{'per task':>8} {'TIs':>5} {'wall s':>7} {'CPU s':>7} {'idle':>5} "
-             f"{'CPU s/sync':>10} {'calls':>6} {'429s':>5} {'TIs/h @200x25':>14} "
+             f"{'CPU s/sync':>10} {'calls':>6} {'429s':>5} {'peak/org':>8} "
+             f"{'TIs/h @200x25':>14} "
              f"{'CPU min/round @200x25':>22}"]
     for r in report["results"]:
         lines.append(f"{r['per_task']:>8} {r['task_instances']:>5} {r['wall_seconds']:>7} "
                      f"{r['cpu_seconds']:>7} {r['idle_cpu_seconds']:>5} "
                      f"{r['cpu_seconds_per_sync']:>10} "
                      f"{r['api_calls']:>6} {r['answers_429']:>5} "
+                     f"{r['peak_calls_in_flight_per_organisation']:>8} "
                      f"{r['projected_task_instances_per_hour']:>14} "
                      f"{r['projected_cpu_minutes_per_round']:>22}")
     lines.append(f"CPU per organisation-object sync, first / last: "

@@ -1,7 +1,9 @@
 """``make bench`` section ``reports``: how long each report of the reporting layer takes for a
-large organisation (goal: each under 2 s at 100,000 invoices), on SQLite and PostgreSQL.
+large organisation (goal: each under 2 s at 100,000 invoices), on SQLite, PostgreSQL and SQL
+Server (when ``XERO_SYNC_TEST_MSSQL`` names one: Babelfish here, so its figures are Babelfish's).
 
     PYTHONPATH=plugins:tools .venv/bin/python -m bench.reports [--invoices 100000]
+        [--engines sqlite,postgres,mssql]
 
 One generated organisation (the sandbox's generator, so its journals, payments and credits
 are those a sync would store) is loaded through ``transform`` and ``load`` into a scratch
@@ -12,6 +14,7 @@ run also pays for reading the tables into cache, which a BI tool's second query 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import tempfile
 import time
@@ -20,6 +23,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bench.common import drop_schema, postgres_available, postgres_target, table
+from bench.load import drop_mssql_schema, mssql_target
 
 HOW_TO_READ = ("seconds to run each report for one organisation of N invoices (best of 3, "
                "after one untimed run); the goal is under 2 s each")
@@ -49,7 +53,10 @@ def load(engine: str, where: str, schema: str, tenant: str,
     from xero_sync.warehouse.dbapi import WarehouseTarget, connect
     from xero_sync.warehouse.factory import WAREHOUSES
 
-    target = WarehouseTarget("sqlite", where) if engine == "sqlite" else postgres_target()
+    if engine == "mssql":
+        target = mssql_target()
+    else:
+        target = WarehouseTarget("sqlite", where) if engine == "sqlite" else postgres_target()
     warehouse = WAREHOUSES[engine](connect(target), schema)
     mappings = reporting.source_mappings()
     warehouse.ensure_tables(mappings)
@@ -59,9 +66,9 @@ def load(engine: str, where: str, schema: str, tenant: str,
         records = data.get(mapping.collection) or []
         for start in range(0, len(records), 5_000):
             warehouse.load(transform(mapping, tenant, records[start:start + 5_000]), run, None)
-    if engine == "postgres":
+    if engine in ("postgres", "mssql"):  # fresh statistics, as a nightly job keeps them
         cursor = warehouse.connection.cursor()
-        cursor.execute("ANALYZE")
+        cursor.execute("ANALYZE" if engine == "postgres" else "EXEC sp_updatestats")
         warehouse.connection.commit()
     return warehouse
 
@@ -106,6 +113,8 @@ def run(invoices: int, engines: list[str]) -> dict[str, Any]:
             warehouse.close()
             if engine == "postgres":
                 drop_schema(schema)
+            elif engine == "mssql":
+                drop_mssql_schema(schema)
     shutil.rmtree(workdir, ignore_errors=True)
     return report
 
@@ -125,8 +134,13 @@ def render(report: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--invoices", type=int, default=100_000)
+    parser.add_argument("--engines", default=None,
+                        help="default: sqlite, postgres when it answers, mssql when "
+                             "XERO_SYNC_TEST_MSSQL is set")
     args = parser.parse_args()
-    engines = ["sqlite"] if postgres_available() else ["sqlite", "postgres"]
+    engines = (args.engines.split(",") if args.engines else
+               ["sqlite", *([] if postgres_available() else ["postgres"]),
+                *(["mssql"] if os.environ.get("XERO_SYNC_TEST_MSSQL") else [])])
     print(render(run(args.invoices, engines)))
 
 

@@ -70,7 +70,7 @@ FULL = {"calls_scale": 10_000, "sync_sizes": "10000,100000", "transform_sizes": 
         "parse_measures": "dagbag,import", "token_processes": 16, "token_seconds": 20.0,
         "limits_scale": 10_000, "webhook_changes": 120, "webhook_seconds": 240.0,
         "organisations": 40, "organisation_dags": 4,
-        "reports_invoices": 100_000, "reports_engines": "sqlite,postgres"}
+        "reports_invoices": 100_000, "reports_engines": "sqlite,postgres,mssql"}
 # Quick: every section's code runs, in under a minute on a busy 2-CPU machine. Most of the
 # time is interpreters starting (Airflow's SDK alone takes 2-3 s of CPU to import), so the
 # load section runs SQLite only (the sync section still loads PostgreSQL), the parse section

@@ -81,6 +81,7 @@ class RateLimiter:
         self._day: dict[tuple[str, str], _Window] = {}
         self._app: dict[str, _Window] = {}
         self._in_flight: dict[tuple[str, str], int] = {}
+        self._peak_in_flight = 0  # the most calls one connection has had in flight at once
         self._lock = threading.Lock()
 
     def admit(self, client_id: str, tenant_id: str) -> Admission:
@@ -94,6 +95,7 @@ class RateLimiter:
                 for window in (minute, day, app):
                     window.calls.append(now)
                 self._in_flight[connection] = self._in_flight.get(connection, 0) + 1
+                self._peak_in_flight = max(self._peak_in_flight, self._in_flight[connection])
             return Admission(
                 max(0, self.limits.per_day - len(day.calls)),
                 max(0, self.limits.per_minute - len(minute.calls)),
@@ -106,6 +108,12 @@ class RateLimiter:
         with self._lock:
             connection = (client_id, tenant_id)
             self._in_flight[connection] = max(0, self._in_flight.get(connection, 0) - 1)
+
+    def peak_in_flight(self) -> int:
+        """The most calls admitted and not yet answered for one organisation (of one app) at
+        any moment since the last reset: how hard the busiest organisation was pressed."""
+        with self._lock:
+            return self._peak_in_flight
 
     def remaining(self, client_id: str, tenant_id: str) -> Admission:
         """What is left, without counting a call (for injected faults' headers)."""
@@ -124,6 +132,7 @@ class RateLimiter:
             self._day.clear()
             self._app.clear()
             self._in_flight.clear()
+            self._peak_in_flight = 0
 
     def _windows(
         self, client_id: str, tenant_id: str, now: float
