@@ -44,8 +44,8 @@ from tests.reporting.test_layer import differences
 from xero_sandbox.server import Sandbox
 from xero_sandbox.state import SandboxConfig
 from xero_sync.mapping import ObjectMapping, load_mappings
-from xero_sync.warehouse.dbapi import WarehouseTarget, connect
-from xero_sync.warehouse.factory import WAREHOUSES
+from xero_sync.warehouse.dbapi import WarehouseTarget
+from xero_sync.warehouse.factory import warehouse_for
 
 ROOT = Path(__file__).resolve().parents[2]
 MAPPINGS = load_mappings(ROOT / "include" / "mappings")
@@ -140,8 +140,7 @@ def scenario(request: pytest.FixtureRequest, sandbox: Sandbox,
 
 def _open_warehouse(deployed: Deployment) -> Any:
     """The REPORTED scenario's warehouse (an SQLite file)."""
-    target = WarehouseTarget(REPORTED, deployed.warehouse_location)
-    return WAREHOUSES[REPORTED](connect(target), "xero")
+    return warehouse_for(WarehouseTarget(REPORTED, deployed.warehouse_location))
 
 
 def _report_differences(scenario: Scenario) -> list[str]:

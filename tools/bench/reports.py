@@ -51,14 +51,14 @@ def load(engine: str, where: str, schema: str, tenant: str,
     from xero_sync.transform import transform
     from xero_sync.warehouse import reporting
     from xero_sync.warehouse.base import RunContext
-    from xero_sync.warehouse.dbapi import WarehouseTarget, connect
-    from xero_sync.warehouse.factory import WAREHOUSES
+    from xero_sync.warehouse.dbapi import WarehouseTarget
+    from xero_sync.warehouse.factory import warehouse_for
 
     if engine == "mssql":
         target = mssql_target()
     else:
         target = WarehouseTarget("sqlite", where) if engine == "sqlite" else postgres_target()
-    warehouse = WAREHOUSES[engine](connect(target), schema)
+    warehouse = warehouse_for(target, schema)
     mappings = reporting.source_mappings()
     warehouse.ensure_tables(mappings)
     reporting.ensure_layer(warehouse)
