@@ -73,6 +73,7 @@ def test_group_names_are_read_as_groups_by_xdist() -> None:
                                                           ("scenario",), spread=False))
              for w in ("sqlite", "mssql") for m in ("accounts", "invoices")}
     assert units[("sqlite", "accounts")] == units[("sqlite", "invoices")]
+    assert units[("mssql", "accounts")] == units[("mssql", "invoices")]
     assert units[("sqlite", "accounts")] != units[("mssql", "accounts")]
     first, second = (f"tests/warehouse/test_load.py::test_x[{n}]" for n in ("a", "b"))
     assert scope(first, xdist_group(first, {}, None, spread=False)) == scope(
