@@ -15,8 +15,6 @@ scenario a minute more for no new behaviour."""
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -149,7 +147,7 @@ def _report_differences(scenario: Scenario) -> list[str]:
     emptied after (as the hour between two scheduled rounds would)."""
     warehouse = _open_warehouse(scenario.deployment)
     try:
-        with _limits_lifted(scenario.sandbox):
+        with scenario.sandbox.state.limiter.lifted():
             return differences(scenario.sandbox, warehouse)
     finally:
         warehouse.close()
@@ -157,7 +155,7 @@ def _report_differences(scenario: Scenario) -> list[str]:
 
 def _run_xero_reports(scenario: Scenario) -> None:
     """Airflow runs xero__reports (its check fails on any difference from the layer)."""
-    with _limits_lifted(scenario.sandbox):
+    with scenario.sandbox.state.limiter.lifted():
         (scenario.reports_run,) = scenario.deployment.run_dags(
             only=["xero__reports"], conf={"aged_contacts": 3})
     warehouse = _open_warehouse(scenario.deployment)
@@ -169,18 +167,6 @@ def _run_xero_reports(scenario: Scenario) -> None:
         scenario.snapshots = (int(count), int(reports))
     finally:
         warehouse.close()
-
-
-@contextlib.contextmanager
-def _limits_lifted(sandbox: Sandbox) -> Iterator[None]:
-    limiter = sandbox.state.limiter
-    kept = dataclasses.replace(limiter.limits)
-    limiter.limits.per_minute = limiter.limits.per_day = 1_000_000
-    try:
-        yield
-    finally:
-        limiter.limits = kept
-        limiter.reset()
 
 
 def _snapshot(scenario: Scenario, mapping: ObjectMapping) -> dict[str, Any]:

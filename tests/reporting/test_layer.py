@@ -97,11 +97,10 @@ def mssql_scratch() -> Iterator[Scratch]:
     scratch = Scratch(target, f"xero_rpt_{uuid.uuid4().hex[:10]}")
     yield scratch
     scratch.close_all()
+    reporting.drop_layer(scratch.open())
+    scratch.close_all()
     connection = connect(target)
     cursor = connection.cursor()
-    for statement in reporting.drop_statements(reporting.Render(
-            reporting.MSSQL, scratch.schema)):
-        cursor.execute(statement)
     for kind, catalog in (("VIEW", "sys.views"), ("TABLE", "sys.tables")):
         cursor.execute(f"SELECT t.name FROM {catalog} AS t JOIN sys.schemas AS s "  # noqa: S608
                        "ON s.schema_id = t.schema_id WHERE s.name = %s", (scratch.schema,))
@@ -173,13 +172,12 @@ def _plain(value: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def loaded(sandbox: Sandbox, scratch: Scratch) -> tuple[Sandbox, SqlWarehouse]:
+def loaded(sandbox: Sandbox, scratch: Scratch) -> Iterator[tuple[Sandbox, SqlWarehouse]]:
     sandbox.state.reset(identity=True, clock=True)
-    sandbox.state.limiter.limits.per_minute = 1_000_000  # hundreds of report calls
-    sandbox.state.limiter.limits.per_day = 1_000_000
-    warehouse = scratch.open()
-    load_sandbox(sandbox, warehouse)
-    return sandbox, warehouse
+    with sandbox.state.limiter.lifted():  # hundreds of report calls
+        warehouse = scratch.open()
+        load_sandbox(sandbox, warehouse)
+        yield sandbox, warehouse
 
 
 def fetcher(sandbox: Sandbox, tenant: str) -> compare.Fetch:
@@ -245,6 +243,23 @@ def test_an_organisation_never_synced_has_empty_reports_the_others_a_ledger(
     statuses = {compare.key(tenant): status for tenant, status in cursor.fetchall()}
     warehouse.connection.commit()
     assert statuses == {tenant: "complete" for tenant in sandbox.state.tenant_names}
+
+
+def test_dropped_the_layer_is_gone_the_synced_tables_stay_and_it_builds_again_the_same(
+        loaded: tuple[Sandbox, SqlWarehouse]) -> None:
+    """What a scratch schema's teardown relies on (SQL Server drops no table a view reads)."""
+    sandbox, warehouse = loaded
+    run = runner(warehouse, next(iter(sandbox.state.tenant_names)))
+    before = run("trial_balance", date(2026, 6, 30))
+    views = [name for name, _ in reporting.VIEWS]
+    reporting.drop_layer(warehouse)
+    cursor = warehouse.connection.cursor()
+    assert [name for name in views if warehouse._existing_columns(cursor, name)] == []
+    assert warehouse._existing_columns(cursor, "journal_lines")
+    warehouse.connection.commit()
+    reporting.ensure_layer(warehouse)  # the fingerprint was forgotten: built again
+    assert run("trial_balance", date(2026, 6, 30)) == before
+    assert differences(sandbox, warehouse) == []
 
 
 def test_without_journals_the_layer_says_so(sandbox: Sandbox, tmp_path: Path) -> None:

@@ -10,6 +10,8 @@ import pytest
 import requests
 
 from tests.sandbox.conftest import SandboxClient
+from xero_sandbox.clock import Clock
+from xero_sandbox.limits import Limits, RateLimiter
 
 CURRENCIES = "/api.xro/2.0/Currencies"
 
@@ -52,6 +54,22 @@ def test_window_frees_a_call_exactly_a_minute_after_it_started(
     client.admin("POST", "clock", json={"seconds": 0.6})
     assert client.api(CURRENCIES, access_token).status_code == 200  # the first call has left
     assert client.api(CURRENCIES, access_token).status_code == 429  # the second has not
+
+
+def test_a_tests_look_around_under_lifted_limits_counts_against_nothing_after() -> None:
+    limiter = RateLimiter(Clock(), Limits(per_minute=2, per_day=3))
+
+    def call() -> str | None:
+        problem = limiter.admit("app", "org").problem
+        limiter.release("app", "org")
+        return problem
+
+    assert call() is None
+    with limiter.lifted():
+        assert [call() for _ in range(10)] == [None] * 10
+    assert limiter.limits == Limits(per_minute=2, per_day=3)
+    left = limiter.remaining("app", "org")
+    assert (left.minute_remaining, left.day_remaining) == (2, 3)
 
 
 def test_limits_are_per_connection_not_per_organisation(client: SandboxClient,

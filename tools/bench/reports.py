@@ -91,19 +91,10 @@ def time_reports(warehouse: Any, tenant: str) -> dict[str, dict[str, float]]:
     return results
 
 
-def drop_layer(warehouse: Any) -> None:
-    """The reporting layer's views and functions, in the order they can be dropped."""
-    from xero_sync.warehouse import reporting
-
-    cursor = warehouse.connection.cursor()
-    for statement in reporting.drop_statements(reporting.Render(reporting.MSSQL,
-                                                                warehouse.schema)):
-        cursor.execute(statement)
-    warehouse.connection.commit()
-
-
 def run(invoices: int, engines: list[str]) -> dict[str, Any]:
     """The section's report: per engine, the load time and each report's time."""
+    from xero_sync.warehouse import reporting
+
     workdir = tempfile.mkdtemp(prefix="bench_reports_")
     started = time.perf_counter()
     tenant, data = organisation(invoices)
@@ -123,7 +114,7 @@ def run(invoices: int, engines: list[str]) -> dict[str, Any]:
                                          "reports": time_reports(warehouse, tenant)}
             print(f"  reports {engine}: {json.dumps(report['engines'][engine])}", flush=True)
             if engine == "mssql":  # the layer's views depend on each other: no DROP TABLE first
-                drop_layer(warehouse)
+                reporting.drop_layer(warehouse)
         finally:
             warehouse.close()
             if engine == "postgres":

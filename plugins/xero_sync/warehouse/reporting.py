@@ -813,6 +813,20 @@ def ensure_layer(warehouse: SqlWarehouse) -> None:
         ensure_reporting(warehouse, cursor)
 
 
+def drop_layer(warehouse: SqlWarehouse) -> None:
+    """Remove the reporting layer (functions, views, its own tables and triggers) and forget
+    its fingerprint, in one transaction under the DDL lock; the synced tables stay. What a
+    scratch schema's teardown needs first on SQL Server, which drops neither a schema with
+    objects in it nor a table a view is bound to; ``ensure_layer`` builds it again."""
+    r = Render(warehouse.sql, warehouse.schema)
+    with warehouse._transaction("drop the reporting layer", warehouse.schema) as cursor:
+        warehouse._lock_ddl(cursor)
+        for statement in drop_statements(r):
+            cursor.execute(statement)
+        if warehouse._existing_columns(cursor, VERSION_TABLE):
+            cursor.execute(version_statements(r)["clear"])
+
+
 def ensure_reporting(warehouse: SqlWarehouse, cursor: Any) -> None:
     """Inside a DDL transaction: create the tables the layer reads that no sync has created
     yet, and (re)create the layer when its fingerprint changed."""
