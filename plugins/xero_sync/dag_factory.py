@@ -152,12 +152,7 @@ def build_dags(directory: Path | str, only: str | None = None) -> list[DAG]:
     mappings, broken = load_mapping_files(directory)
     plans: list[tuple[str, Callable[[], DAG]]] = [
         (f"xero__{mapping.name}", functools.partial(build_dag, mapping, index))
-        for index, mapping in enumerate(mappings)
-        if f"xero__{mapping.name}" != REPORTS_DAG_ID]
-    for mapping in mappings:
-        if f"xero__{mapping.name}" == REPORTS_DAG_ID:
-            log.error("mapping %s is ignored: its DAG id %s is the report snapshots' DAG; "
-                      "rename the mapping", mapping.path or mapping.name, REPORTS_DAG_ID)
+        for index, mapping in enumerate(mappings)]  # "reports" is a reserved name: no clash
     plans.append((REPORTS_DAG_ID, functools.partial(build_reports_dag, len(plans))))
     taken = {dag_id for dag_id, _ in plans}
     for item in broken:

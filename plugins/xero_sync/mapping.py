@@ -29,19 +29,35 @@ APIS = ("accounting", "payroll_au")
 PAGING = ("none", "page", "page_size")
 # Xero's webhook event categories for an organisation's records (xero-api.md section 7).
 WEBHOOK_CATEGORIES = ("CONTACT", "INVOICE", "CREDITNOTE")
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_SOURCE = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$")
-_CRON = re.compile(r"^(@(hourly|daily|weekly|monthly)|(\S+\s+){4}\S+)$")
+# \Z, not $: $ also matches before a final newline, and "name\n" is not a name.
+_NAME = re.compile(r"^[a-z][a-z0-9_]*\Z")
+_SOURCE = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*\Z")
+_FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9]*\Z")  # one Xero field, resource or parameter name
+_CRON = re.compile(r"^(@(hourly|daily|weekly|monthly)|(\S+\s+){4}\S+)\Z")
+# PostgreSQL silently truncates longer identifiers, which could merge two columns into one.
+MAX_IDENTIFIER = 63
+SNAKE_CASE = (f"snake_case: lower-case letters, digits and _, at most {MAX_IDENTIFIER} "
+              "characters")
 _TOP_FIELDS = {
     "name", "description", "api", "resource", "collection", "primary_key", "strategy",
     "updated_field", "paging", "params", "deleted_statuses", "schedule", "reconcile_schedule",
-    "columns", "children", "webhooks", "ids_filter",
+    "columns", "children", "webhooks", "ids_filter", "read_each_by_id",
 }
 _CHILD_FIELDS = {"table", "source", "key", "columns", "children"}
 _COLUMN_FIELDS = {"source", "name", "type", "length"}
 MAX_DEPTH = 2  # child and grandchild: transform ties rows to their parent and grandparent
 RESERVED_COLUMNS = ("tenant_id", "is_deleted", "_raw_json", "_loaded_at", "_run_id",
                     "_position", "_parent_position")
+# Names the project itself gives to objects in the warehouse schema: the reporting layer's
+# views, functions and tables (warehouse/reporting.py) and the report snapshots' tables
+# (warehouse/snapshots.py); "reports" is xero__reports, the snapshots' DAG. A mapping or child
+# table of one of these names would collide with them (a test keeps this list complete).
+RESERVED_TABLES = (
+    "reports", "report_snapshots", "report_snapshot_lines", "reporting_status", "dim_accounts",
+    "dim_contacts", "dim_tracking_options", "dim_dates", "general_ledger", "ledger_daily",
+    "trial_balance", "profit_and_loss", "profit_and_loss_by_month", "balance_sheet",
+    "aged_receivables", "aged_payables", "aged_summary",
+)
 
 
 class MappingError(ConfigurationError):
@@ -114,6 +130,8 @@ class ObjectMapping:
     # The list filter that takes ids (Xero's ``IDs`` on Invoices and Contacts); None: the
     # records are asked for with ``where`` (``<key>==Guid("…") OR …``).
     ids_filter: str | None = None
+    # The list gives a summary (Payroll AU employees): each record is read again by id.
+    read_each_by_id: bool = False
     path: str = ""
 
     @property
@@ -150,7 +168,7 @@ class ObjectMapping:
         return ExtractSpec(self.name, self.resource, self.collection, self.strategy, self.api,
                            self.updated_field, self.paging != "none",
                            self.paging == "page_size", dict(self.params), self.primary_key,
-                           self.ids_filter)
+                           self.ids_filter, read_each_by_id=self.read_each_by_id)
 
 
 @dataclass(frozen=True)
@@ -209,16 +227,48 @@ def load_mapping_files(directory: Path | str) -> tuple[list[ObjectMapping], list
     return sorted(mappings, key=lambda m: m.name), broken
 
 
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _MappingLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml's safe loader (the same documents and errors as PyYAML's, eight times faster:
+    every DAG parse reads every mapping) that refuses a key given twice in one block. YAML
+    forbids it, but PyYAML keeps the last one silently: a second ``schedule:`` further down
+    would win unseen."""
+
+
+def _mapping_without_repeats(loader: Any, node: yaml.MappingNode) -> dict[Any, Any]:
+    lines: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":  # <<: *anchor, which later keys override
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            first = lines.get(key)
+        except TypeError:  # an unhashable key: the constructor's own error says so below
+            continue
+        if first is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"found the key {key!r} a second time (first on line {first}); "
+                "expected each key once: delete one of them", key_node.start_mark)
+        lines[key] = key_node.start_mark.line + 1
+    return dict(loader.construct_mapping(node, deep=True))
+
+
+_MappingLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                               _mapping_without_repeats)
 
 
 def load_mapping(path: Path | str) -> ObjectMapping:
     """One mapping file, validated."""
     path = Path(path)
     try:
-        # libyaml's safe loader: the same documents and errors, eight times faster (every DAG
-        # parse reads every mapping).
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)  # noqa: S506 - safe
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise MappingError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}); "
+                           "expected a YAML file saved as UTF-8") from None
+    except OSError as error:
+        raise MappingError(f"{path}: cannot be read ({error.strerror or error}); expected a "
+                           "readable YAML file: fix or remove it") from None
+    try:
+        document = yaml.load(text, Loader=_MappingLoader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as error:
         raise MappingError(f"{path}: not valid YAML: {error}") from None
     return parse_mapping(document, str(path), path.stem)
@@ -228,12 +278,13 @@ def parse_mapping(document: Any, path: str, stem: str | None = None) -> ObjectMa
     """Validate a parsed mapping document (``path`` only names it in errors)."""
     check = _Checker(path)
     top = check.mapping(document, "", _TOP_FIELDS)
-    name = check.name(top, "name")
+    name = check.table(top, "name")
     if stem is not None and name != stem:
         check.fail("name", name, f"the file's name without .yaml ({stem!r})")
     strategy = check.choice(top, "strategy", STRATEGIES)
     columns = check.columns(top.get("columns"), "columns")
-    primary_key = check.text(top, "primary_key")
+    primary_key = check.field(top, "primary_key", "the record's own ID field (no dots: Xero "
+                              "names each record by a field of its own)")
     check.key_is_column(primary_key, columns, "primary_key")
     check.key_type(primary_key, columns, "primary_key")
     updated_field = top.get("updated_field", "UpdatedDateUTC")
@@ -252,14 +303,15 @@ def parse_mapping(document: Any, path: str, stem: str | None = None) -> ObjectMa
     if reconcile is not None and strategy == "full":
         check.fail("reconcile_schedule", reconcile,
                    "no reconcile schedule: a full strategy reads everything every run")
-    resource = check.text(top, "resource")
+    resource = check.field(top, "resource", "a Xero endpoint name such as Invoices")
     webhooks, ids_filter = check.webhooks(top, primary_key, columns)
     return ObjectMapping(
         name=name,
         description=check.text(top, "description"),
         api=check.choice(top, "api", APIS, default="accounting"),
         resource=resource,
-        collection=check.text(top, "collection", default=resource),
+        collection=check.field(top, "collection", "the response's list field such as Invoices",
+                               default=resource),
         primary_key=primary_key,
         strategy=strategy,
         updated_field=updated_field,
@@ -274,6 +326,7 @@ def parse_mapping(document: Any, path: str, stem: str | None = None) -> ObjectMa
         reconcile_schedule=reconcile,
         webhooks=webhooks,
         ids_filter=ids_filter,
+        read_each_by_id=check.flag(top, "read_each_by_id"),
         path=path,
     )
 
@@ -294,7 +347,7 @@ class _Checker:
     def mapping(self, value: Any, where: str, allowed: set[str]) -> dict[str, Any]:
         if not isinstance(value, dict):
             self.fail(where or "(document)", type(value).__name__, "a mapping of fields")
-        unknown = sorted(set(value) - allowed)
+        unknown = sorted(set(value) - allowed, key=str)  # a YAML key need not be a string
         if unknown:
             self.fail(f"{where}{unknown[0]}" if not where else f"{where}.{unknown[0]}",
                       "an unknown field", f"only {', '.join(sorted(allowed))}")
@@ -309,8 +362,29 @@ class _Checker:
 
     def name(self, block: dict[str, Any], key: str, where: str = "") -> str:
         value = self.text(block, key, where)
-        if not _NAME.match(value) or len(value) > 100:
-            self.fail(f"{where}{key}", value, "snake_case: lower-case letters, digits and _")
+        if not _NAME.match(value) or len(value) > MAX_IDENTIFIER:
+            self.fail(f"{where}{key}", value, SNAKE_CASE)
+        return value
+
+    def table(self, block: dict[str, Any], key: str, where: str = "") -> str:
+        value = self.name(block, key, where)
+        if value in RESERVED_TABLES:
+            self.fail(f"{where}{key}", value, "a name the project does not use itself (not one "
+                      f"of {', '.join(RESERVED_TABLES)}): rename the file and its name")
+        return value
+
+    def field(self, block: dict[str, Any], key: str, expected: str,
+              default: str | None = None) -> str:
+        value = self.text(block, key, default=default)
+        if not _FIELD.match(value):
+            self.fail(key, value, expected)
+        return value
+
+    def flag(self, block: dict[str, Any], key: str) -> bool:
+        """An optional true/false (YAML's booleans only: 1 or "yes" in quotes is refused)."""
+        value = block.get(key, False)
+        if not isinstance(value, bool):
+            self.fail(key, value, "true or false")
         return value
 
     def choice(self, block: dict[str, Any], key: str, choices: tuple[str, ...],
@@ -321,7 +395,7 @@ class _Checker:
         return str(value)
 
     def cron(self, block: dict[str, Any], key: str, required: bool = True) -> str | None:
-        from croniter import croniter
+        from croniter import CroniterBadDateError, croniter
 
         value = block.get(key)
         if value is None and not required:
@@ -329,6 +403,11 @@ class _Checker:
         if (not isinstance(value, str) or not _CRON.match(value.strip())
                 or not croniter.is_valid(value.strip())):
             self.fail(key, value, "a cron expression such as '0 * * * *' or @daily")
+        try:  # valid fields can still name no day at all: 31 February
+            croniter(value.strip()).get_next()
+        except CroniterBadDateError:
+            self.fail(key, value, "a cron expression that fires (this one names no date that "
+                      "exists)")
         return str(value).strip()
 
     def params(self, value: Any) -> dict[str, str]:
@@ -370,14 +449,14 @@ class _Checker:
         if not _SOURCE.match(source):
             self.fail(f"{where}.source", source, "a Xero field name or dotted path")
         name = block.get("name", snake_case(source.split(".")[-1]))
-        if not isinstance(name, str) or not _NAME.match(name):
-            self.fail(f"{where}.name", name, "snake_case: lower-case letters, digits and _")
+        if not isinstance(name, str) or not _NAME.match(name) or len(name) > MAX_IDENTIFIER:
+            self.fail(f"{where}.name", name, SNAKE_CASE)
         kind = block.get("type")
         if kind not in COLUMN_TYPES:
             self.fail(f"{where}.type", kind, f"one of {', '.join(COLUMN_TYPES)}")
         length = block.get("length")
         if length is not None and (kind != "string" or not isinstance(length, int)
-                                   or not 1 <= length <= 4000):
+                                   or isinstance(length, bool) or not 1 <= length <= 4000):
             self.fail(f"{where}.length", length, "an integer 1..4000, on string columns only")
         return Column(source, str(name), str(kind), length)
 
@@ -397,7 +476,7 @@ class _Checker:
         if category is None:
             self.fail("ids_filter", ids_filter, "no ids_filter without webhooks (it is how "
                       "a webhook run asks for the changed records)")
-        if not re.match(r"^[A-Za-z][A-Za-z0-9]*$", ids_filter):
+        if not _FIELD.match(ids_filter):
             self.fail("ids_filter", ids_filter, "a query parameter name such as IDs")
         return category, ids_filter
 
@@ -443,7 +522,7 @@ class _Checker:
     def child(self, item: Any, where: str, tables: set[str], ancestors: tuple[str, ...],
               depth: int) -> ChildTable:
         block = self.mapping(item, where, _CHILD_FIELDS)
-        table = self.name(block, "table", f"{where}.")
+        table = self.table(block, "table", f"{where}.")
         if table in tables:
             self.fail(f"{where}.table", table, "a table name used once")
         tables.add(table)

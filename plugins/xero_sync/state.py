@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TextIO
 
 from xero_sync.errors import ConfigurationError, XeroSyncError
-from xero_sync.mapping import PROJECT_MAPPINGS, ObjectMapping, load_mappings
+from xero_sync.mapping import PROJECT_MAPPINGS, ObjectMapping, load_mapping_files
 
 DEFAULT_WAREHOUSE_CONN_ID = "xero_warehouse"
 MAPPINGS = PROJECT_MAPPINGS
@@ -114,12 +114,22 @@ def parse_target(value: str | None, mapping: ObjectMapping) -> tuple[datetime | 
             f"--to {value!r} is not an ISO-8601 time; give one such as 2026-01-01T00:00:00Z "
             "(UTC), or omit --to to read every record again") from None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
+        try:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # 0001-01-01T00:00:00+14:00 is before year 1 in UTC
+            raise ConfigurationError(
+                f"--to {value!r} is outside the years 1 to 9999 in UTC; give a time such as "
+                "2026-01-01T00:00:00Z") from None
     return moment, None
 
 
 def _mapping(directory: Path, name: str) -> ObjectMapping:
-    mappings = {m.name: m for m in load_mappings(directory)}
+    """The object's mapping; another broken file in the directory does not matter here."""
+    good, broken = load_mapping_files(directory)
+    for item in broken:
+        if item.path.stem == name:
+            raise item.error
+    mappings = {m.name: m for m in good}
     if name not in mappings:
         raise ConfigurationError(
             f"--object {name!r} is not a mapping in {directory}; one of: "

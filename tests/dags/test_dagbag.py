@@ -122,10 +122,23 @@ def test_stray_and_duplicate_files_break_only_themselves(tmp_path: Path) -> None
     (copied / "invoices.yml").write_text((copied / "invoices.yaml").read_text())
     twin = (copied / "contacts.yaml").read_text().replace("name: contacts", "name: zcontacts")
     (copied / "zcontacts.yaml").write_text(twin)
+    (copied / "latin.yaml").write_bytes(b"name: caf\xe9\n")
+    (copied / "folder.yaml").mkdir()
+    (copied / "mixed.yaml").write_text("1: a\nzzz: b\n")
+    reports = (copied / "items.yaml").read_text().replace("name: items", "name: reports")
+    (copied / "reports.yaml").write_text(reports)
     dagbag = _dagbag_over(copied, tmp_path)
     assert dagbag.import_errors == {}
     good = {f"xero__{m.name}" for m in load_mappings(MAPPINGS)} | {REPORTS_DAG_ID}
-    assert set(dagbag.dag_ids) == good | {"xero__invoices.yml", "xero__zcontacts"}
+    assert set(dagbag.dag_ids) == good | {
+        "xero__invoices.yml", "xero__zcontacts", "xero__latin", "xero__folder", "xero__mixed",
+        "xero__reports.yaml"}
+    for dag_id, reason in (("xero__latin", "latin.yaml: not UTF-8 text"),
+                           ("xero__folder", "folder.yaml: cannot be read"),
+                           ("xero__mixed", "mixed.yaml: 1: found 'an unknown field'"),
+                           ("xero__reports.yaml", "reports.yaml: name: found 'reports'; "
+                                                  "expected a name the project does not use")):
+        assert reason in str(dagbag.dags[dag_id].doc_md)
     assert dagbag.dags["xero__invoices"].get_task("sync")  # the good invoices.yaml
     assert "invoices.yml: found a file that is not a mapping" in str(
         dagbag.dags["xero__invoices.yml"].doc_md)

@@ -13,8 +13,10 @@ import yaml
 from xero_sync.mapping import (
     COLUMN_TYPES,
     RESERVED_COLUMNS,
+    RESERVED_TABLES,
     MappingError,
     load_mapping,
+    load_mapping_files,
     load_mappings,
 )
 from xero_sync.strategies import STRATEGIES
@@ -44,7 +46,7 @@ VALID: dict[str, Any] = {
 TYPES = ", ".join(COLUMN_TYPES)
 RESERVED = ("a column name used once and not one of " + ", ".join(RESERVED_COLUMNS)
             + " (give the column a `name`)")
-SNAKE = "snake_case: lower-case letters, digits and _"
+SNAKE = "snake_case: lower-case letters, digits and _, at most 63 characters"
 TEXT = "a non-empty string"
 CRON = "a cron expression such as '0 * * * *' or @daily"
 TOP_FIELDS = ("api, children, collection, columns, deleted_statuses, description, ids_filter, "
@@ -52,6 +54,8 @@ TOP_FIELDS = ("api, children, collection, columns, deleted_statuses, description
               "strategy, updated_field, webhooks")
 LENGTH = "an integer 1..4000, on string columns only"
 IS_COLUMN = "the source of one of the columns"
+OWN_NAMES = ("a name the project does not use itself (not one of "
+             + ", ".join(RESERVED_TABLES) + ")")
 TRACKING = {"table": "bill_line_tracking", "source": "Tracking", "key": "TrackingOptionID",
             "columns": [{"source": "TrackingCategoryID", "type": "guid"}]}
 
@@ -222,6 +226,39 @@ CASES = [
                  id="ids-filter-not-a-parameter-name"),
     pytest.param({(): None}, "(document): found 'NoneType'; expected a mapping of fields",
                  id="empty-file"),
+    pytest.param({("name",): "general_ledger"},
+                 f"name: found 'general_ledger'; expected {OWN_NAMES}: rename the file and its "
+                 "name", id="name-of-a-reporting-view"),
+    pytest.param({("children", 0, "table"): "report_snapshots"},
+                 f"children[0].table: found 'report_snapshots'; expected {OWN_NAMES}: rename "
+                 "the file and its name", id="child-table-named-like-the-snapshots-table"),
+    pytest.param({("name",): "b" * 64}, f"name: found '{'b' * 64}'; expected {SNAKE}",
+                 id="name-longer-than-postgresql-keeps"),
+    pytest.param({("columns", 1, "name"): "r" * 64},
+                 f"columns[1].name: found '{'r' * 64}'; expected {SNAKE}",
+                 id="column-name-longer-than-postgresql-keeps"),
+    pytest.param({("columns", 1, "name"): "reference\n"},
+                 f"columns[1].name: found 'reference\\n'; expected {SNAKE}",
+                 id="column-name-with-a-trailing-newline"),
+    pytest.param({("resource",): "../connections?x=1"},
+                 "resource: found '../connections?x=1'; expected a Xero endpoint name such as "
+                 "Invoices", id="resource-not-an-endpoint-name"),
+    pytest.param({("collection",): "Invoices[0]"},
+                 "collection: found 'Invoices[0]'; expected the response's list field such as "
+                 "Invoices", id="collection-not-a-field-name"),
+    pytest.param({("columns", 4): {"source": "Contact.ContactID", "type": "guid"},
+                  ("primary_key",): "Contact.ContactID"},
+                 "primary_key: found 'Contact.ContactID'; expected the record's own ID field "
+                 "(no dots: Xero names each record by a field of its own)",
+                 id="primary-key-inside-a-nested-object"),
+    pytest.param({("schedule",): "0 0 31 2 *"},
+                 "schedule: found '0 0 31 2 *'; expected a cron expression that fires (this one "
+                 "names no date that exists)", id="cron-of-a-day-that-never-comes"),
+    pytest.param({("columns", 1, "length"): True},
+                 f"columns[1].length: found True; expected {LENGTH}", id="length-a-boolean"),
+    pytest.param({(1,): "a", ("zzz",): "b"},
+                 f"1: found 'an unknown field'; expected only {TOP_FIELDS}",
+                 id="unknown-fields-of-mixed-types"),
     pytest.param({(): ["name", "bills"]},
                  "(document): found 'list'; expected a mapping of fields",
                  id="document-not-a-mapping"),
@@ -308,3 +345,51 @@ def test_a_stray_yml_file_is_refused_not_skipped(tmp_path: Path) -> None:
     with pytest.raises(MappingError, match=r"credit_notes\.yml: found a file that is not a "
                                            r"mapping; expected only \*\.yaml files"):
         load_mappings(tmp_path)
+
+
+def test_a_key_given_twice_is_refused_with_both_lines(tmp_path: Path) -> None:
+    path = write(tmp_path, "bills", VALID)
+    path.write_text(path.read_text(encoding="utf-8") + "schedule: 5 * * * *\n", encoding="utf-8")
+    with pytest.raises(MappingError) as refused:
+        load_mapping(path)
+    assert str(refused.value).startswith(
+        f"{path}: not valid YAML: found the key 'schedule' a second time (first on line 6); "
+        "expected each key once")
+
+
+def test_yaml_merge_keys_still_override_what_they_merge(tmp_path: Path) -> None:
+    path = tmp_path / "bills.yaml"
+    text = yaml.safe_dump(VALID, sort_keys=False).replace(
+        "columns:\n", "base: &base {source: Reference, type: string}\ncolumns:\n", 1)
+    path.write_text(text.replace("- source: Reference\n  type: string\n",
+                                 "- <<: *base\n  length: 50\n"), encoding="utf-8")
+    with pytest.raises(MappingError, match="base: found 'an unknown field'"):
+        load_mapping(path)  # parsed (the merge is no repeat); refused for the extra field only
+
+
+def test_unreadable_files_are_broken_mappings_and_the_others_load(tmp_path: Path) -> None:
+    write(tmp_path, "bills", VALID)
+    (tmp_path / "latin.yaml").write_bytes(b"name: caf\xe9\n")
+    (tmp_path / "folder.yaml").mkdir()
+    (tmp_path / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    mappings, broken = load_mapping_files(tmp_path)
+    assert [m.name for m in mappings] == ["bills"]
+    reasons = {item.path.name: str(item.error) for item in broken}
+    assert reasons == {
+        "folder.yaml": f"{tmp_path / 'folder.yaml'}: cannot be read (Is a directory); expected "
+                       "a readable YAML file: fix or remove it",
+        "gone.yaml": f"{tmp_path / 'gone.yaml'}: cannot be read (No such file or directory); "
+                     "expected a readable YAML file: fix or remove it",
+        "latin.yaml": f"{tmp_path / 'latin.yaml'}: not UTF-8 text (invalid continuation byte "
+                      "at byte 9); expected a YAML file saved as UTF-8",
+    }
+
+
+def test_the_reserved_names_are_every_object_the_project_puts_in_the_schema() -> None:
+    from xero_sync.dag_factory import REPORTS_DAG_ID
+    from xero_sync.warehouse import reporting, snapshots
+
+    own = {name for name, _ in reporting.VIEWS} | set(reporting.REPORT_NAMES) | {
+        "dim_dates", reporting.LEDGER_DAILY, snapshots.REPORT_SNAPSHOTS.name,
+        snapshots.REPORT_SNAPSHOT_LINES.name, REPORTS_DAG_ID.removeprefix("xero__")}
+    assert set(RESERVED_TABLES) == own

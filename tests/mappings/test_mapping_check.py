@@ -119,13 +119,16 @@ def test_a_table_another_mapping_creates_is_refused(tmp_path: Path) -> None:
     assert f"table 'invoice_line_items' is also defined by {tmp_path / 'invoices.yaml'}" in shown
 
 
-def test_a_name_the_warehouse_cannot_use_is_refused(tmp_path: Path) -> None:
-    """Caught by the warehouse's table specs, which the loader alone does not build."""
+def test_a_name_the_warehouse_cannot_use_is_refused_with_its_field(tmp_path: Path) -> None:
+    """PostgreSQL would cut it to 63 characters: the loader refuses it, so the DAG is a
+    broken-mapping DAG from the start instead of a sync failing at its first run."""
     document = invoices_document()
     document["columns"][2]["name"] = "n" * 70
-    code, shown = check(write(tmp_path, "invoices", document))
+    path = write(tmp_path, "invoices", document)
+    code, shown = check(path)
     assert code == 1
-    assert "not a plain SQL identifier of at most 63 characters" in shown
+    assert (f"{path}: columns[2].name: found '{'n' * 70}'; expected snake_case: lower-case "
+            "letters, digits and _, at most 63 characters") in shown
 
 
 def test_a_missing_file_and_a_usage_error(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -31,6 +32,7 @@ from tests.warehouse.support import Scratch, postgres_scratch, sqlite_scratch
 from xero_sandbox.ledger import add_months, month_end
 from xero_sandbox.msdate import from_ms
 from xero_sandbox.server import Sandbox
+from xero_sync.mapping import MappingError
 from xero_sync.transform import transform
 from xero_sync.warehouse import reporting
 from xero_sync.warehouse.base import RunContext
@@ -260,6 +262,35 @@ def test_dropped_the_layer_is_gone_the_synced_tables_stay_and_it_builds_again_th
     reporting.ensure_layer(warehouse)  # the fingerprint was forgotten: built again
     assert run("trial_balance", date(2026, 6, 30)) == before
     assert differences(sandbox, warehouse) == []
+
+
+def test_a_broken_file_beside_the_sources_does_not_stop_the_layer_nor_a_broken_source_a_sync(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Every sync task builds the layer: one broken mapping must fail its own DAG only."""
+    mappings = tmp_path / "mappings"
+    shutil.copytree(reporting.PROJECT_MAPPINGS, mappings)
+    (mappings / "cash_journals.yaml").write_text("name: cash_journals\ncolumns: [\n")
+    (mappings / "README.txt").write_text("notes")
+    monkeypatch.setattr(reporting, "PROJECT_MAPPINGS", mappings)
+    assert [m.name for m in reporting.source_mappings()] == sorted(reporting.SOURCE_MAPPINGS)
+    built = next(sqlite_scratch(tmp_path)).open()
+    reporting.ensure_layer(built)
+    assert built._existing_columns(built.connection.cursor(), "general_ledger")
+
+    (mappings / "journals.yaml").write_text("name: journals\n")
+    with pytest.raises(MappingError, match=r"journals\.yaml: strategy: found None"):
+        reporting.source_mappings()
+    left = next(sqlite_scratch(tmp_path)).open()
+    reporting.ensure_layer(left)  # no error: the sync that called it goes on
+    assert not left._existing_columns(left.connection.cursor(), "general_ledger")
+    assert "reporting layer: left as it is until this mapping is fixed" in caplog.text
+    (mappings / "journals.yaml").unlink()
+    with pytest.raises(MappingError, match="no mapping journals; expected the files the "
+                                           "reporting layer reads"):
+        reporting.source_mappings()
+    built.close()
+    left.close()
 
 
 def test_without_journals_the_layer_says_so(sandbox: Sandbox, tmp_path: Path) -> None:

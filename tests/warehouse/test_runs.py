@@ -15,12 +15,14 @@ import io
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -406,7 +408,7 @@ def test_a_watermark_stored_in_the_future_is_reset_and_the_run_reads_everything(
 
 def test_an_operator_resets_a_watermark_with_the_command_line(
         scratch: Scratch, warehouse: SqlWarehouse, invoices_mapping: ObjectMapping,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     from xero_sync import state as state_cli
 
     journals = load_mapping(ROOT / "include" / "mappings" / "journals.yaml")
@@ -428,14 +430,23 @@ def test_an_operator_resets_a_watermark_with_the_command_line(
     cleared = warehouse.read_state(invoices_mapping, TENANT).watermark_ts
     assert reset("--object", "invoice", "--to", "2026-01-01") == 1
     assert reset("--object", "invoices", "--to", "yesterday") == 1
+    assert reset("--object", "invoices", "--to", "0001-01-01T00:00:00+14:00") == 1
+    beside_a_broken_file = tmp_path / "mappings"
+    shutil.copytree(ROOT / "include" / "mappings", beside_a_broken_file)
+    (beside_a_broken_file / "cash_journals.yaml").write_text("name: [\n")
+    assert reset("--object", "invoices", "--to", "2026-02-01T00:00:00Z",
+                 "--mappings", str(beside_a_broken_file)) == 0
+    moved = warehouse.read_state(invoices_mapping, TENANT).watermark_ts
 
     assert back == datetime(2026, 1, 1)
+    assert moved == datetime(2026, 2, 1)
     assert journal == 42
     assert cleared is None
     assert "was 2026-06-01 00:00:00 UTC, now 2026-01-01 00:00:00 UTC" in out.getvalue()
     errors = capsys.readouterr().err
     assert "scheduled__1" in errors
     assert "'invoice' is not a mapping" in errors and "yesterday" in errors
+    assert "'0001-01-01T00:00:00+14:00' is outside the years 1 to 9999 in UTC" in errors
 
 
 # -- 3. quarantine has a way back --------------------------------------------------------------

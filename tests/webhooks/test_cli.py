@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -32,11 +33,15 @@ def free_port() -> int:
 
 
 def test_serve_receives_signed_events_into_the_warehouse_of_the_uri(tmp_path: Path) -> None:
+    """Beside a broken mapping file too: it fails its own DAG, not the receiver."""
     database, port = tmp_path / "w.db", free_port()
+    mappings = tmp_path / "mappings"
+    shutil.copytree(ROOT / "include" / "mappings", mappings)
+    (mappings / "cash_journals.yaml").write_text("name: cash_journals\ncolumns: [\n")
     env = {**os.environ, "XERO_WEBHOOK_KEY": KEY,
            "PYTHONPATH": os.pathsep.join([str(ROOT / "plugins"), str(ROOT / "tools")])}
     command = [sys.executable, "-m", "xero_sync.webhooks", "serve", "--port", str(port),
-               "--warehouse-uri", f"sqlite:///{database}"]
+               "--warehouse-uri", f"sqlite:///{database}", "--mappings", str(mappings)]
     with subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT) as process:
         try:
@@ -56,6 +61,8 @@ def test_serve_receives_signed_events_into_the_warehouse_of_the_uri(tmp_path: Pa
             process.terminate()
             output = process.communicate(timeout=30)[0].decode()
     assert "listening on" in output and "INVOICE (invoices)" in output
+    assert "skipping a mapping file that cannot be used: " in output
+    assert "cash_journals.yaml: not valid YAML" in output
     warehouse = warehouse_for(WarehouseTarget("sqlite", str(database)))
     try:
         (row,) = WebhookEventStore(warehouse).status()

@@ -42,9 +42,10 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from xero_sync.mapping import PROJECT_MAPPINGS, ObjectMapping, load_mappings
+from xero_sync.mapping import PROJECT_MAPPINGS, MappingError, ObjectMapping, load_mapping_files
 from xero_sync.warehouse.ddl import create_table
 from xero_sync.warehouse.dialect import MSSQL, Dialect
 from xero_sync.warehouse.tables import mapping_tables
@@ -779,13 +780,27 @@ def fingerprint(r: Render) -> str:
 # -- creating the layer ----------------------------------------------------------------------
 
 
-def source_mappings() -> list[ObjectMapping]:
-    """The mappings whose tables the layer reads."""
-    wanted = set(SOURCE_MAPPINGS)
-    return [m for m in load_mappings(PROJECT_MAPPINGS) if m.name in wanted]
+def source_mappings(directory: Path | str | None = None) -> list[ObjectMapping]:
+    """The mappings whose tables the layer reads (from the project's mappings directory).
+
+    Only these matter: another file that is broken (or a stray README) fails its own DAG,
+    not every sync that builds the layer. A source that is broken or missing raises: the
+    layer cannot be built without its tables."""
+    folder = Path(directory or PROJECT_MAPPINGS)
+    mappings, broken = load_mapping_files(folder)
+    for item in broken:
+        if item.path.stem in SOURCE_MAPPINGS:
+            raise item.error
+    found = {m.name: m for m in mappings if m.name in SOURCE_MAPPINGS}
+    missing = [name for name in SOURCE_MAPPINGS if name not in found]
+    if missing:
+        raise MappingError(f"{folder}: no mapping {', '.join(missing)}; expected the files "
+                           f"the reporting layer reads: {', '.join(SOURCE_MAPPINGS)}")
+    return sorted(found.values(), key=lambda m: m.name)
 
 
-def _create_missing_sources(warehouse: SqlWarehouse, cursor: Any) -> list[str]:
+def _create_missing_sources(warehouse: SqlWarehouse, cursor: Any,
+                            sources: list[ObjectMapping]) -> list[str]:
     """Create, empty, the tables of source mappings no sync has created yet; returns the
     tables still missing beside an existing parent table.
 
@@ -794,7 +809,7 @@ def _create_missing_sources(warehouse: SqlWarehouse, cursor: Any) -> list[str]:
     there (sqlbase.py), so the layer waits for that run instead.
     """
     waiting = []
-    for mapping in source_mappings():
+    for mapping in sources:
         specs = mapping_tables(mapping)
         if not warehouse._existing_columns(cursor, mapping.table):
             for spec in specs:
@@ -839,7 +854,13 @@ def ensure_reporting(warehouse: SqlWarehouse, cursor: Any) -> None:
     wanted = fingerprint(r)
     if stored == [wanted]:
         return
-    waiting = _create_missing_sources(warehouse, cursor)
+    try:
+        sources = source_mappings()
+    except MappingError as error:
+        log.error("reporting layer: left as it is until this mapping is fixed (the syncs go "
+                  "on): %s", error)
+        return
+    waiting = _create_missing_sources(warehouse, cursor, sources)
     if waiting:
         log.info("reporting layer: waiting for %s (created with its mapping's next run)",
                  ", ".join(waiting))

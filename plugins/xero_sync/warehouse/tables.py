@@ -12,12 +12,10 @@ import re
 from dataclasses import dataclass
 
 from xero_sync.errors import ConfigurationError
-from xero_sync.mapping import ChildTable, Column, ObjectMapping
+from xero_sync.mapping import MAX_IDENTIFIER, ChildTable, Column, ObjectMapping
 from xero_sync.transform import child_columns, child_key, parent_columns
 
-# PostgreSQL silently truncates longer identifiers, which could merge two columns into one.
-MAX_IDENTIFIER = 63
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")  # \Z: $ would let "name\n" through
 
 
 @dataclass(frozen=True)

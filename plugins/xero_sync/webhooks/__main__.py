@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
 
 def serve(args: argparse.Namespace, out: TextIO) -> int:
     """Listen until interrupted."""
-    from xero_sync.mapping import load_mappings
+    from xero_sync.mapping import load_mapping_files
     from xero_sync.webhooks.receiver import EventSink, Receiver, ReceiverServer
 
     key = os.environ.get(KEY_VARIABLE, "").strip()
@@ -88,7 +88,10 @@ def serve(args: argparse.Namespace, out: TextIO) -> int:
             f"{KEY_VARIABLE} is not set: put the webhook key of your Xero app (developer "
             "portal → your app → Webhooks → Webhooks key) in it (in .env under Docker "
             "Compose); without it no signature can be checked")
-    handled = {m.webhooks: m.name for m in load_mappings(args.mappings) if m.webhooks}
+    # A broken mapping fails its own DAG; the receiver serves the others (its events, if it
+    # declared any, are answered and dropped: the DAG's first run after the fix catches up).
+    mappings, broken = load_mapping_files(args.mappings)
+    handled = {m.webhooks: m.name for m in mappings if m.webhooks}
     if not handled:
         raise ConfigurationError(
             f"no mapping in {args.mappings} declares webhooks (e.g. `webhooks: INVOICE` in "
@@ -101,6 +104,9 @@ def serve(args: argparse.Namespace, out: TextIO) -> int:
     print(f"Xero webhook receiver listening on {server.url}", file=out, flush=True)
     print(f"  storing {', '.join(f'{c} ({n})' for c, n in sorted(handled.items()))} events in "
           f"{target.describe()}", file=out, flush=True)
+    for item in broken:
+        print(f"  skipping a mapping file that cannot be used: {item.error}", file=out,
+              flush=True)
     if problem:
         print(f"  warehouse not reachable yet ({problem}): answering 503 until it is, so "
               "that Xero retries", file=out, flush=True)
