@@ -30,6 +30,7 @@ from xero_sync.batches import (
     threads_per_task,
 )
 from xero_sync.client import CallCounter
+from xero_sync.dates import MAX_CLOCK_SKEW
 from xero_sync.errors import ConfigurationError
 from xero_sync.hooks.xero import XeroHook
 from xero_sync.mapping import ObjectMapping
@@ -256,16 +257,38 @@ def is_backfill(dag_run: Any) -> bool:
 
 
 def parse_modified_since(value: Any) -> datetime | None:
-    """The ``modified_since`` param as an aware UTC datetime (naive means UTC)."""
+    """The ``modified_since`` param as an aware UTC datetime (naive means UTC).
+
+    Refused, as a configuration error (retries cannot help): text that is not a time, a time
+    UTC cannot hold (0001-01-01T00:00:00+14:00 is in year 0 there), and a time in the future
+    beyond the clock skew allowed, from which a run would read nothing yet succeed."""
     if value in (None, ""):
         return None
     try:
         moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
-        raise ConfigurationError(
-            f"param modified_since is {value!r}; expected an ISO-8601 time such as "
-            "2026-01-31T00:00:00Z, or leave it empty") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        raise _modified_since_refused(value, "not an ISO-8601 time") from None
+    try:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:
+        raise _modified_since_refused(value, "in UTC it falls outside the years 1 to 9999"
+                                      ) from None
+    now = datetime.now(UTC)
+    if moment > now + MAX_CLOCK_SKEW:
+        raise _modified_since_refused(
+            value, f"in the future (it is now {now:%Y-%m-%dT%H:%M:%S}Z), so the run would read "
+            "nothing")
+    return moment
+
+
+def _modified_since_refused(value: Any, problem: str) -> ConfigurationError:
+    """The refusal of a ``modified_since`` param: a new run with it corrected is the fix (the
+    param is the run's own, so clearing this task would only refuse it again)."""
+    return ConfigurationError(
+        f"param modified_since is {value!r}: {problem}; expected an ISO-8601 time in the past "
+        "such as 2026-01-31T00:00:00Z, or leave it empty",
+        fix="Trigger a new run with modified_since corrected or left empty; retrying or "
+            "clearing this run's tasks cannot help.")
 
 
 def reconcile_due(mapping: ObjectMapping, start: datetime | None, end: datetime | None) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,10 @@ Record = dict[str, Any]
 _SCALES = {"money": (19, 4), "quantity": (19, 4), "rate": (28, 10)}
 # Half of a UTF-16 surrogate pair: JSON can carry one ("\ud83d"), but no database encodes it.
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Numbers Xero sends as text: plain ASCII notation only (see _not_plain).
+_INTEGER_TEXT = re.compile("[+-]?[0-9]+")
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_PLAIN_NUMBER_CHARACTERS = frozenset("0123456789+-.eE")
 
 
 class ValueRefused(ValueError):
@@ -162,9 +167,12 @@ def _convert_record(mapping: ObjectMapping, tenant_id: str, record: Any,
 
 def _convert_children(child: ChildTable, record: Record, ancestors: list[Any],
                       rows: dict[str, list[list[Any]]]) -> None:
-    items = record.get(child.source) or []
-    if not isinstance(items, list):
-        raise ValueRefused(f"{child.source} is {type(items).__name__}, expected a list")
+    items = record.get(child.source)
+    if items is None:  # absent or null: no items
+        return
+    if not isinstance(items, list):  # even {}, "", 0 or false: "no items" would be a guess
+        raise ValueRefused(f"{child.source}={_preview(items)}: {type(items).__name__}, expected "
+                           "a list of objects (or null for none)")
     seen: set[Any] = set()
     for position, item in enumerate(items):
         if not isinstance(item, dict):
@@ -201,12 +209,31 @@ def _plan(columns: tuple[Column, ...]) -> tuple[tuple[Column, tuple[str, ...], C
 
 
 def _lookup(record: Record, path: Sequence[str]) -> Any:
+    """The value at a dotted path; None when a step is absent or null. A step that holds
+    something else (text, a number, a list) is refused: reading through it as if it were
+    missing would store NULL for a record Xero sent in a shape the mapping does not expect."""
     value: Any = record
     for part in path:
         if not isinstance(value, dict):
-            return None
+            if value is None:
+                return None
+            raise _not_an_object(record, path)
         value = value.get(part)
     return value
+
+
+def _not_an_object(record: Record, path: Sequence[str]) -> ValueRefused:
+    """The refusal of a dotted path with a step that is not an object, naming that step (found
+    again here, off the hot path, so that ``_lookup`` keeps no count of its steps)."""
+    value: Any = record
+    depth = 0
+    while isinstance(value, dict):
+        value = value.get(path[depth])
+        depth += 1
+    step = ".".join(path[:depth])
+    return ValueRefused(f"{'.'.join(path)}: {step}={_preview(value)} is "
+                        f"{type(value).__name__}, expected an object holding {path[depth]} "
+                        "(or null)")
 
 
 def _preview(value: Any) -> str:
@@ -242,6 +269,8 @@ def _string(value: Any, column: Column) -> str:
 def _integer(value: Any, column: Column) -> int:
     if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
         raise ValueRefused("not a whole number")
+    if isinstance(value, str) and not _INTEGER_TEXT.fullmatch(value):
+        raise _not_plain(value, "a whole number in ASCII digits, such as -12")
     number = int(value)
     limit = 2**31 if column.type == "integer" else 2**63
     if not -limit <= number < limit:
@@ -252,6 +281,8 @@ def _integer(value: Any, column: Column) -> int:
 def _decimal(value: Any, column: Column) -> Decimal:
     if isinstance(value, bool):
         raise ValueRefused("a boolean where a number was expected")
+    if isinstance(value, str) and not _DECIMAL_TEXT.fullmatch(value):
+        raise _not_plain(value, "a number in ASCII digits, such as -1234.5 or 1.5E-3")
     precision, scale = _SCALES[column.type]
     number = Decimal(str(value))
     if not number.is_finite():
@@ -262,6 +293,18 @@ def _decimal(value: Any, column: Column) -> Decimal:
     if quantised.adjusted() >= precision - scale:
         raise ValueRefused(f"too large for DECIMAL({precision},{scale})")
     return quantised
+
+
+def _not_plain(text: str, expected: str) -> ValueRefused:
+    """Why a numeric string is refused: int() and Decimal() also read "1_000", spaces, and
+    digits of other scripts (full-width, Arabic-Indic), which Xero never sends; storing what
+    they make of them would alter the value silently. Names the first character outside plain
+    notation."""
+    odd = next((c for c in text if c not in _PLAIN_NUMBER_CHARACTERS), None)
+    if odd is None:
+        return ValueRefused(f"not {expected}")
+    name = unicodedata.name(odd, "a control character")
+    return ValueRefused(f"found U+{ord(odd):04X} {name}; expected {expected}")
 
 
 def _boolean(value: Any, column: Column) -> bool:

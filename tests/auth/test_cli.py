@@ -126,6 +126,38 @@ def test_undefined_connection_names_the_variable(
     assert "AIRFLOW_CONN_NOT_DEFINED_HERE" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("args", "error"), [
+    (["authorize", "--port", "99999"], "argument --port: '99999' is not a port; give the port"),
+    (["authorize", "--port", "-1"], "argument --port: '-1' is not a port"),
+    (["authorize", "--timeout", "nan"], "argument --timeout: 'nan' is not a number of seconds"),
+    (["status", "--xero-conn-uri", '{"client_secret_here'],
+     "argument --xero-conn-uri: the JSON given is not a connection (Unterminated string"),
+    (["tenants", "--warehouse-uri", "postgresql://u:pw-0123456789@localhost:99999/db"],
+     "argument --warehouse-uri: warehouse URI 'postgresql://u:***@localhost:99999/db': port "
+     "'99999' is not a number from 1 to 65535"),
+    (["status", "--warehouse-uri", "sqlite://relative.db"],
+     "argument --warehouse-uri: warehouse URI 'sqlite://relative.db': 'relative.db' after "
+     "sqlite:// is a host, not a file; write sqlite:///relative/path.db"),
+], ids=["port-high", "port-negative", "timeout-nan", "conn-json", "warehouse-port",
+        "sqlite-host"])
+def test_an_option_the_command_cannot_use_is_a_usage_error_naming_it(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        args: list[str], error: str) -> None:
+    """Not a traceback from bind(), json or urllib once the command runs: argparse's usage
+    error (exit 2), before anything is asked of Xero or the warehouse, never echoing a
+    secret."""
+    monkeypatch.delenv("XERO_SYNC_XERO_CONN_URI", raising=False)
+    monkeypatch.delenv("XERO_SYNC_WAREHOUSE_URI", raising=False)
+    with pytest.raises(SystemExit) as exited:
+        main(args, io.StringIO())
+
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1].startswith(f"python -m xero_sync.auth {args[0]}: error: {error}")
+    assert "Traceback" not in err and "client_secret_here" not in err
+    assert "pw-0123456789" not in err
+
+
 def test_consent_url_carries_what_xero_needs(xero: Any) -> None:
     url = consent_url(sandbox_settings(xero), "http://localhost:8799/callback", "st4te")
     assert url.startswith(f"{xero.url}/identity/connect/authorize?response_type=code&")

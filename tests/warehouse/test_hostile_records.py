@@ -211,3 +211,36 @@ def test_the_newest_copy_of_a_record_wins_within_a_batch(
         invoices_mapping, TENANT, [newer, tie_b, timed])
     assert raw(newer) in {row[0] for row in table_rows(opened, "invoices", TENANT,
                                                        ["_raw_json"])}
+
+
+
+@pytest.mark.parametrize(("name", "bad", "reason"), [
+    ("Contact", "not-an-object", "Contact.ContactID: Contact='not-an-object' is str, expected "
+                                 "an object holding ContactID (or null)"),
+    ("Contact", 0, "Contact.ContactID: Contact=0 is int"),
+    ("Contact", [], "Contact.ContactID: Contact=[] is list"),
+    ("LineItems", {}, "LineItems={}: dict, expected a list of objects (or null for none)"),
+    ("LineItems", "", "LineItems='': str, expected a list"),
+    ("LineItems", 0, "LineItems=0: int, expected a list"),
+    ("LineItems", False, "LineItems=False: bool, expected a list"),
+], ids=["Contact-text", "Contact-0", "Contact-list", "LineItems-dict", "LineItems-text",
+        "LineItems-0", "LineItems-false"])
+def test_a_nested_object_or_child_list_of_another_shape_is_quarantined(
+        invoices_mapping: ObjectMapping, invoices: list[Record], name: str, bad: Any,
+        reason: str) -> None:
+    """Reading through text as if it were a missing object (NULL), or {} as no lines, would
+    store a record Xero sent in a shape the mapping does not expect; only null or absent means
+    none."""
+    wrong = {**with_new_ids(invoices[0]), name: bad}
+    null = {**with_new_ids(invoices[1]), name: None}
+    absent = {k: v for k, v in with_new_ids(invoices[2]).items() if k != name}
+
+    batch = transform(invoices_mapping, TENANT, [wrong, null, absent])
+
+    assert [q.record_key for q in batch.quarantined] == [wrong["InvoiceID"]]
+    assert batch.quarantined[0].reason.startswith(f"InvoiceID {wrong['InvoiceID']!r}: {reason}")
+    assert batch.keys == [null["InvoiceID"], absent["InvoiceID"]]
+    if name == "Contact":
+        assert list(batch.parent["contact_id"]) == [None, None]
+    else:
+        assert batch.children["invoice_line_items"].empty

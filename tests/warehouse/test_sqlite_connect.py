@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from xero_sync.errors import ConfigurationError
 from xero_sync.warehouse import dbapi
 
 
@@ -46,3 +47,24 @@ def test_a_file_locked_past_the_deadline_still_fails(tmp_path: Path,
     monkeypatch.setattr(dbapi, "SQLITE_BUSY_SECONDS", 0.05)
     with pytest.raises(sqlite3.OperationalError, match="locked"):
         dbapi.connect(dbapi.WarehouseTarget("sqlite", str(tmp_path / "w.db")))
+
+
+@pytest.mark.parametrize(("uri", "problem"), [
+    ("sqlite://relative.db", "'relative.db' after sqlite:// is a host, not a file"),
+    ("sqlite://", "it names no database file"),
+    ("sqlite:///", "it names no database file"),
+])
+def test_a_sqlite_uri_without_a_file_is_refused_with_the_spellings_that_work(
+        uri: str, problem: str) -> None:
+    """sqlite3 would open '', its temporary database, and forget the tokens "saved" there."""
+    with pytest.raises(ConfigurationError) as refused:
+        dbapi.target_from_uri(uri)
+
+    assert str(refused.value) == (
+        f"warehouse URI {uri!r}: {problem}; write sqlite:///relative/path.db (relative to the "
+        "working directory) or sqlite:////absolute/path.db")
+
+
+def test_sqlite_uris_name_a_relative_or_an_absolute_file() -> None:
+    assert dbapi.target_from_uri("sqlite:///relative/path.db").database == "relative/path.db"
+    assert dbapi.target_from_uri("sqlite:////absolute/pa%20th.db").database == "/absolute/pa th.db"

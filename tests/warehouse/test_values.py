@@ -9,6 +9,7 @@ never ran.
 from __future__ import annotations
 
 import copy
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -197,6 +198,46 @@ def test_values_a_column_cannot_hold_are_quarantined_with_a_reason(
     assert {row[3] for row in stored} == {raw(r) for r in records[1:]}
     assert {(row[1], row[4]) for row in stored} == {("invoices", "run-1")}
     assert table_rows(warehouse, "invoices", TENANT, ["invoice_id"]) == [(good["InvoiceID"],)]
+
+
+# Numbers as text that int() and Decimal() read, but not as written: each would be altered.
+NOT_PLAIN = [("1_000", "found U+005F LOW LINE"),
+             ("\uff11\uff12", "found U+FF11 FULLWIDTH DIGIT ONE"),  # "12", full-width
+             ("\u0663.\u0665", "found U+0663 ARABIC-INDIC DIGIT THREE"),  # "3.5"
+             (" 12 ", "found U+0020 SPACE"), ("12\n", "found U+000A a control character"),
+             ("1.2.3", "not a ")]
+
+
+@pytest.mark.parametrize(("text", "found"), NOT_PLAIN,
+                         ids=["underscore", "full-width", "arabic-indic", "spaces", "newline",
+                              "two-points"])
+def test_numbers_as_text_in_another_notation_are_quarantined_not_altered(
+        invoices_mapping: ObjectMapping, invoices: list[Record], text: str, found: str) -> None:
+    """Xero sends numbers as JSON numbers, sometimes as plain text; only plain ASCII notation is
+    read, so a value is never stored as something other than what was sent."""
+    plain = {"Total": "-1234.5", "SubTotal": "+3", "TotalTax": ".5", "AmountDue": "1E-2"}
+    good = {**with_new_ids(invoices[0]), **plain}
+    money, rate = ({**with_new_ids(invoices[i]), name: text}
+                   for i, name in ((1, "Total"), (2, "CurrencyRate")))
+    contacts = load_mapping(ROOT / "include" / "mappings" / "contacts.yaml")
+    days = [{"ContactID": str(uuid.uuid4()), "PaymentTerms": {"Bills": {"Day": day}}}
+            for day in ("-12", text)]
+
+    batch = transform(invoices_mapping, TENANT, [good, money, rate])
+    contact_batch = transform(contacts, TENANT, days)
+
+    reasons = {q.record_key: q.reason for q in batch.quarantined}
+    assert set(reasons) == {money["InvoiceID"], rate["InvoiceID"]}
+    assert f"Total={text!r}: {found}" in reasons[money["InvoiceID"]]
+    assert f"CurrencyRate={text!r}: {found}" in reasons[rate["InvoiceID"]]
+    assert "a number in ASCII digits, such as -1234.5" in reasons[rate["InvoiceID"]]
+    parent = batch.parent.iloc[0]
+    assert [parent[c] for c in ("total", "sub_total", "total_tax", "amount_due")] == [
+        Decimal("-1234.5"), 3, Decimal("0.5"), Decimal("0.01")]
+    assert list(contact_batch.parent["bills_payment_term_day"]) == [-12]
+    [refused] = contact_batch.quarantined
+    assert f"PaymentTerms.Bills.Day={text!r}: {found}" in refused.reason
+    assert "a whole number in ASCII digits, such as -12" in refused.reason
 
 
 @pytest.mark.parametrize("code", ["TAX\x01\x1fODD", 'TAX"\\n\tODD'], ids=["controls", "short"])

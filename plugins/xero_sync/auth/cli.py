@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
+import re
 import secrets
 import sys
 import webbrowser
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TextIO
 from urllib.parse import urlencode
 
 from xero_sync.auth.callback import CallbackReceiver
-from xero_sync.auth.connections import warehouse_target, xero_settings
+from xero_sync.auth.connections import load_connection, warehouse_target, xero_settings
 from xero_sync.auth.crypto import REPLACE_FLAG, KeyMismatchError
 from xero_sync.auth.masking import redact
 from xero_sync.auth.oauth import DEFAULT_CONN_ID, OAuthClient, TokenManager, authorize_command
@@ -35,6 +37,7 @@ from xero_sync.auth.token_store import token_store
 from xero_sync.auth.tokens import TokenStatus, utcnow
 from xero_sync.errors import ConfigurationError, XeroSyncError
 from xero_sync.settings import XeroSettings
+from xero_sync.warehouse.dbapi import masked_uri
 
 DEFAULT_WAREHOUSE_CONN_ID = "xero_warehouse"
 DEFAULT_PORT = 8799
@@ -46,11 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--conn-id", default=DEFAULT_CONN_ID,
                         help="Airflow connection of the Xero app (default %(default)s)")
     common.add_argument("--xero-conn-uri", default=os.environ.get("XERO_SYNC_XERO_CONN_URI"),
+                        type=_xero_connection,
                         help="the Xero connection as a URI or JSON instead of looking it up "
                              "(env XERO_SYNC_XERO_CONN_URI)")
     common.add_argument("--warehouse-conn-id", default=DEFAULT_WAREHOUSE_CONN_ID,
                         help="Airflow connection of the warehouse (default %(default)s)")
     common.add_argument("--warehouse-uri", default=os.environ.get("XERO_SYNC_WAREHOUSE_URI"),
+                        type=_warehouse_connection,
                         help="e.g. sqlite:////tmp/xero.db (env XERO_SYNC_WAREHOUSE_URI)")
     common.add_argument("--schema", default="xero", help="warehouse schema (default xero)")
     parser = argparse.ArgumentParser(prog="python -m xero_sync.auth", description=__doc__,
@@ -58,12 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     authorize = commands.add_parser("authorize", parents=[common],
                                     help="connect the Xero app (browser consent, once)")
-    authorize.add_argument("--port", type=int, default=DEFAULT_PORT,
+    authorize.add_argument("--port", type=_port, default=DEFAULT_PORT,
                            help="localhost port of the redirect URI http://localhost:<port>"
                                 "/callback, registered with the Xero app (default %(default)s)")
     authorize.add_argument("--no-browser", action="store_true",
                            help="only print the consent URL (headless machines)")
-    authorize.add_argument("--timeout", type=float, default=300.0,
+    authorize.add_argument("--timeout", type=_seconds, default=300.0,
                            help="seconds to wait for the consent (default %(default)s)")
     authorize.add_argument(REPLACE_FLAG, action="store_true", dest="replace_undecryptable",
                            help="overwrite stored tokens that the current Fernet key cannot "
@@ -74,8 +79,70 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The options' type= functions: a value the command cannot use is a usage error (exit 2, one
+# line naming the option, from argparse) when it is read, never a traceback later. argparse
+# applies them to the environment's defaults as well.
+
+def _port(text: str) -> int:
+    """--port: 0 (any free port, for tests) to 65535; bind() raises OverflowError beyond."""
+    if not re.fullmatch("[0-9]{1,5}", text) or int(text) > 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a port; give the port of the redirect URI registered with the "
+            f"Xero app, a whole number from 1 to 65535 (default {DEFAULT_PORT})")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    """--timeout: a positive, finite number of seconds ("nan" and "inf" read as floats)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds; give how long to wait for the consent, "
+            "e.g. 300")
+    return seconds
+
+
+def _xero_connection(value: str) -> str:
+    """--xero-conn-uri: a connection Airflow can read (its JSON parses, its port is one)."""
+    return _readable(value, "xero://<client id>:<client secret>@/ or JSON such as "
+                     '{"conn_type": "xero", "login": "<client id>", "password": "<secret>"}',
+                     lambda: load_connection("--xero-conn-uri", value))
+
+
+def _warehouse_connection(value: str) -> str:
+    """--warehouse-uri: a warehouse this command can open (sqlite:// with a file, a port)."""
+    return _readable(value, "sqlite:////absolute/path.db, postgresql://user@host:5432/db or "
+                     "mssql://user:password@host:1433/db",
+                     lambda: warehouse_target("--warehouse-uri", value))
+
+
+def _readable(value: str, example: str, read: Callable[[], object]) -> str:
+    """``value`` unchanged once ``read`` reads it; else a usage error with the reason. JSON is
+    not shown back (it may hold a secret); a URI is, its password masked (Airflow's refusal
+    quotes the whole URI, so it is masked there too)."""
+    from airflow.sdk.exceptions import AirflowException
+
+    if not value:
+        return value  # empty: the Airflow connection of --conn-id / --warehouse-conn-id
+    try:
+        read()
+    except ConfigurationError as error:
+        raise argparse.ArgumentTypeError(redact(error.detail)) from None
+    except (ValueError, TypeError, AirflowException) as error:  # json, urllib, Airflow
+        json_given = value.lstrip().startswith("{")
+        shown = "the JSON given" if json_given else repr(masked_uri(value))
+        reason = redact(str(error).replace(value, "it" if json_given else masked_uri(value)))
+        raise argparse.ArgumentTypeError(
+            f"{shown} is not a connection ({reason}); give {example}") from None
+    return value
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    """Run one command; 0 on success, 1 with a message naming the fix otherwise."""
+    """Run one command; 0 on success, 1 with a message naming the fix otherwise (2, from
+    argparse, for an option it cannot use)."""
     args = build_parser().parse_args(argv)
     out = out or sys.stdout
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")

@@ -7,11 +7,12 @@ SQL Server connections start a transaction implicitly and are committed by the c
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from xero_sync.errors import ConfigurationError
 
@@ -44,7 +45,8 @@ class WarehouseTarget:
 
 
 def target_from_uri(uri: str) -> WarehouseTarget:
-    """``sqlite:////abs/path.db``, ``postgresql://user@host:5432/db``, ``mssql://u:p@h:1433/db``."""
+    """``sqlite:////abs/path.db`` (``sqlite:///rel/path.db``: relative to the working directory),
+    ``postgresql://user@host:5432/db``, ``mssql://u:p@h:1433/db``."""
     parts = urlsplit(uri)
     dialect = _SCHEMES.get(parts.scheme.split("+")[0])
     if dialect is None:
@@ -53,13 +55,53 @@ def target_from_uri(uri: str) -> WarehouseTarget:
             "or mssql"
         )
     if dialect == "sqlite":
-        path = unquote(parts.path)
-        return WarehouseTarget("sqlite", path[1:] if path.startswith("//") else path)
+        return WarehouseTarget("sqlite", _sqlite_file(uri, parts))
     return WarehouseTarget(
-        dialect, parts.path.lstrip("/"), parts.hostname, parts.port,
+        dialect, parts.path.lstrip("/"), parts.hostname, _port(uri, parts),
         unquote(parts.username) if parts.username else None,
         unquote(parts.password) if parts.password else None,
     )
+
+
+def _sqlite_file(uri: str, parts: SplitResult) -> str:
+    """The file of a sqlite URI, as SQLAlchemy and Airflow read it: ``sqlite://``, no host, then
+    the path after one more slash. A host (``sqlite://relative.db``) or no path at all would
+    give sqlite3 the name '', its temporary database, which forgets everything (the tokens
+    among it) when closed; so both are refused, with the spellings that work."""
+    path = unquote(parts.path)
+    if parts.netloc or len(path) < 2:
+        host = parts.netloc.rpartition("@")[2]
+        problem = (f"{host!r} after sqlite:// is a host, not a file" if parts.netloc
+                   else "it names no database file")
+        raise ConfigurationError(
+            f"warehouse URI {masked_uri(uri)!r}: {problem}; write sqlite:///relative/path.db "
+            "(relative to the working directory) or sqlite:////absolute/path.db")
+    return path[1:]
+
+
+def _port(uri: str, parts: SplitResult) -> int | None:
+    """The URI's port; one out of range, or not a number, is refused naming the URI."""
+    try:
+        port = parts.port
+    except ValueError:  # urllib's "Port out of range 0-65535", or not a number at all
+        port = -1
+    if port is None or 0 < port < 65536:
+        return port
+    given = parts.netloc.rpartition("@")[2].rpartition(":")[2]
+    raise ConfigurationError(
+        f"warehouse URI {masked_uri(uri)!r}: port {given!r} is not a number from 1 to 65535; "
+        "write the server's port, e.g. postgresql://user@host:5432/db or "
+        "mssql://user:password@host:1433/db")
+
+
+def masked_uri(uri: str) -> str:
+    """The URI for a message, its password masked. Read by hand, not by urlsplit, which
+    refuses some malformed URIs: those are the ones a message shows."""
+    scheme, separator, rest = uri.partition("://")
+    userinfo = re.split("[/?#]", rest, maxsplit=1)[0].rpartition("@")[0]
+    if not separator or ":" not in userinfo:
+        return uri
+    return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{rest[len(userinfo) + 1:]}"
 
 
 def target_from_connection(conn: Any) -> WarehouseTarget:
