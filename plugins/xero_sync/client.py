@@ -359,7 +359,8 @@ def format_if_modified_since(moment: datetime) -> str:
     """Xero's documented form: a UTC timestamp ``yyyy-mm-ddThh:mm:ss`` (second precision)."""
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S")
+    # Not strftime("%Y"): glibc writes year 1 as "1", not "0001" (a header Xero cannot read).
+    return moment.replace(microsecond=0, tzinfo=None).isoformat(timespec="seconds")
 
 
 def server_time(headers: Mapping[str, str]) -> datetime | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -15,7 +15,7 @@ from tests.auth.conftest import sandbox_clock
 from tests.extract.conftest import NO_WAIT, Xero
 from xero_sandbox.generator import stamp
 from xero_sync.auth.oauth import TokenManager
-from xero_sync.client import RetryPolicy, XeroClient
+from xero_sync.client import RetryPolicy, XeroClient, format_if_modified_since
 from xero_sync.dates import parse_xero_datetime
 from xero_sync.errors import DayLimitReached, XeroApiError
 from xero_sync.extract import ExtractSpec, Page, extract
@@ -258,3 +258,13 @@ def test_every_page_carries_xeros_clock_from_the_date_header(xero: Xero,
     for page in pages:
         assert page.server_time is not None
         assert abs(page.server_time - xero_now) < timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(("moment", "header"), [
+    (datetime(2026, 1, 31, 23, 59, 59, 999_999, tzinfo=UTC), "2026-01-31T23:59:59"),
+    (datetime(2026, 2, 1, 10, 30, tzinfo=timezone(timedelta(hours=13))), "2026-01-31T21:30:00"),
+    (datetime(1, 1, 1, tzinfo=UTC), "0001-01-01T00:00:00"),  # strftime wrote "1-01-01"
+])
+def test_if_modified_since_is_xeros_utc_form_to_the_second(moment: datetime,
+                                                           header: str) -> None:
+    assert format_if_modified_since(moment) == header
