@@ -37,6 +37,15 @@ and what repeated; page-number paging also stops at Xero's ``pagination.pageCoun
 Bad records do not stop a page: an item that is not an object, or whose change time or
 JournalNumber cannot be read, is passed on for the transform to quarantine and never moves
 the watermark or the offset.
+
+Why some records are read twice. Where a list gives only a summary of each record (Payroll
+AU's employees: no address, tax declaration, bank accounts or leave balances; only
+``GET Employees/{id}`` has them), loading the list would store NULLs and, since a loaded
+parent's child rows are replaced, delete the stored ones on every run. A mapping with
+``read_each_by_id`` therefore has every listed record read again by id, through the same
+client (rate limiter, retries), and its pages carry those whole records, whatever the run
+(incremental, full refresh, reconciliation, webhook). The list still decides what is read
+and the watermark: one call per listed record on top of the list's.
 """
 
 from __future__ import annotations
@@ -45,14 +54,15 @@ import json
 import logging
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from xero_sync.client import API_BASES, ApiResponse, Limits, XeroClient
 from xero_sync.dates import parse_xero_datetime
-from xero_sync.errors import ConfigurationError, PagingStalled
-from xero_sync.progress import page_read, subject
+from xero_sync.errors import ConfigurationError, MalformedResponse, PagingStalled, XeroApiError
+from xero_sync.progress import calls_left, counted, page_read, subject
 from xero_sync.strategies import JOURNAL_NUMBER, ExtractSpec, journal_number
 
 log = logging.getLogger(__name__)
@@ -60,6 +70,9 @@ log = logging.getLogger(__name__)
 XERO_DEFAULT_PAGE = 100
 JOURNALS_PER_CALL = 100
 IDS_PER_CALL = 50  # records asked for by id in one call (a webhook run)
+BY_ID_PROGRESS_EVERY = 25  # records read one by one (read_each_by_id): a log line this often
+# List-only query parameters, not sent when one record is read by id.
+_LIST_ONLY_PARAMS = frozenset({"order", "where", "page", "pageSize"})
 
 Watermark = datetime | int | None
 
@@ -92,6 +105,8 @@ def extract(client: XeroClient, spec: ExtractSpec, tenant_id: str,
                  _paged(client, spec, tenant_id, ims, page_size))
         if spec.strategy == "client_filtered" and since is not None:
             pages = _filtered(pages, spec, since)
+    if spec.read_each_by_id:
+        pages = _each_by_id(client, spec, tenant_id, pages)
     for page in pages:
         log.info("%s", page_read(spec.name, tenant_id, page.number, page.count,
                                  len(page.records), page.limits.minute_remaining,
@@ -102,7 +117,15 @@ def extract(client: XeroClient, spec: ExtractSpec, tenant_id: str,
 
 def extract_ids(client: XeroClient, spec: ExtractSpec, tenant_id: str,
                 ids: list[str]) -> Iterator[Page]:
-    """The records with these ids (a webhook run), ``IDS_PER_CALL`` a call, one page each.
+    """The records with these ids (a webhook run): ``_ids_pages``, each record then read
+    again by id where the list gives a summary (``read_each_by_id``, module docstring)."""
+    pages = _ids_pages(client, spec, tenant_id, ids)
+    return _each_by_id(client, spec, tenant_id, pages) if spec.read_each_by_id else pages
+
+
+def _ids_pages(client: XeroClient, spec: ExtractSpec, tenant_id: str,
+               ids: list[str]) -> Iterator[Page]:
+    """The records with these ids, ``IDS_PER_CALL`` a call, one page each.
 
     By the spec's ``ids_filter`` (Xero's ``IDs``) where the endpoint has one, else by ``where``
     (``<id>==Guid("…") OR …``); with the mapping's own parameters (``includeArchived`` finds
@@ -128,6 +151,69 @@ def extract_ids(client: XeroClient, spec: ExtractSpec, tenant_id: str,
                  f" ({missing} not returned: deleted in Xero, or not listed)" if missing else "")
         yield Page(kept, number, len(chunks), response.limits, _max_updated(kept, spec, None),
                    response.server_time)
+
+
+def _each_by_id(client: XeroClient, spec: ExtractSpec, tenant_id: str,
+                pages: Iterator[Page]) -> Iterator[Page]:
+    """Each page with its records read again by id, one call each (module docstring: why).
+
+    An item without an id (or not an object) is passed on as it is, for the transform to
+    quarantine. A record Xero no longer has (404: deleted between the list and the read) is
+    left out, named in a warning: a snapshot then marks it deleted, as it would had the list
+    not shown it. The page keeps the list's watermark (a record changed since the list was
+    read is newer than it, so the next run reads it again) and carries the call limits and
+    Xero's clock of its last answer."""
+    params = {k: v for k, v in spec.params.items() if k not in _LIST_ONLY_PARAMS}
+    read = 0
+    for page in pages:
+        records: list[Any] = []
+        limits, clock = page.limits, page.server_time
+        for record in page.records:
+            key = record.get(spec.id_field or "") if isinstance(record, dict) else None
+            if key is None or key == "":
+                records.append(record)
+                continue
+            response = _one(client, spec, tenant_id, str(key), params)
+            if response is None:
+                continue
+            records.append(_the_record(response, spec, tenant_id, str(key)))
+            limits, clock = response.limits, response.server_time or clock
+            read += 1
+            if read % BY_ID_PROGRESS_EVERY == 0:
+                left = calls_left(limits.minute_remaining, limits.day_remaining)
+                log.info("%s: %s read by id so far, one call each (page %d)%s",
+                         subject(spec.name, tenant_id), counted(read, "record"), page.number,
+                         f"; {left}" if left else "")
+        yield replace(page, records=records, limits=limits, server_time=clock)
+        del page, records  # the caller's now (module docstring)
+
+
+def _one(client: XeroClient, spec: ExtractSpec, tenant_id: str, key: str,
+         params: Mapping[str, str]) -> ApiResponse | None:
+    """``GET <resource>/<id>``; None when Xero no longer has the record (404)."""
+    try:
+        return client.get(f"{spec.resource}/{quote(key, safe='')}", tenant_id, params, None,
+                          spec.api, spec.collection)
+    except XeroApiError as error:
+        if error.status != 404:
+            raise
+    log.warning("%s: %s %s was listed but is gone when read by id (deleted in Xero "
+                "meanwhile); it is left out of this run", subject(spec.name, tenant_id),
+                spec.id_field, key)
+    return None
+
+
+def _the_record(response: ApiResponse, spec: ExtractSpec, tenant_id: str, key: str) -> Any:
+    """The record asked for, from an answer by id. An answer without it fails the run rather
+    than fall back on the summary, whose load would delete the record's stored child rows."""
+    for record in _records(response, spec):
+        if isinstance(record, dict) and str(record.get(spec.id_field or "")).lower() \
+                == key.lower():
+            return record
+    raise MalformedResponse(
+        f"{spec.name}: Xero's {API_BASES.get(spec.api, spec.api)}/{spec.resource}/{key} for "
+        f"organisation {tenant_id} answered without that {spec.id_field}; nothing more of "
+        "this run is loaded, and the next run reads it again")
 
 
 def _guid(spec: ExtractSpec, value: str) -> str:

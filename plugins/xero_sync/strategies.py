@@ -43,6 +43,8 @@ class ExtractSpec:
     params: Mapping[str, str] = field(default_factory=dict)
     id_field: str | None = None  # the record's Xero id (drops records keyset paging re-reads)
     ids_filter: str | None = None  # the list filter taking ids (IDs); None: by ``where``
+    # The list gives a summary: read each listed record again by id (Payroll AU employees).
+    read_each_by_id: bool = False
 
     @property
     def keyset(self) -> bool:

@@ -50,8 +50,8 @@ SNAKE = "snake_case: lower-case letters, digits and _, at most 63 characters"
 TEXT = "a non-empty string"
 CRON = "a cron expression such as '0 * * * *' or @daily"
 TOP_FIELDS = ("api, children, collection, columns, deleted_statuses, description, ids_filter, "
-              "name, paging, params, primary_key, reconcile_schedule, resource, schedule, "
-              "strategy, updated_field, webhooks")
+              "name, paging, params, primary_key, read_each_by_id, reconcile_schedule, resource, "
+              "schedule, strategy, updated_field, webhooks")
 LENGTH = "an integer 1..4000, on string columns only"
 IS_COLUMN = "the source of one of the columns"
 OWN_NAMES = ("a name the project does not use itself (not one of "

@@ -44,10 +44,11 @@ NEVER_FILLED = {
 
 
 def served(mapping: ObjectMapping, organisation: dict[str, list[Record]]) -> list[Record]:
-    """The records as the list call the strategy makes returns them (detail only when paged)."""
+    """The records as the strategy reads them: the list (detail only when paged), or each
+    record by id where the mapping reads each by id."""
     endpoint = find(mapping.api, mapping.resource)
     assert endpoint is not None
-    view = View(detail=mapping.paging != "none")
+    view = View(detail=mapping.paging != "none", one=mapping.read_each_by_id)
     return [shape(record, endpoint, view) for record in organisation[endpoint.key]]
 
 

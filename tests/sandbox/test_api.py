@@ -284,6 +284,34 @@ def test_payroll_employees_are_served(client: SandboxClient, access_token: str) 
     assert reply.json()["Employees"]
 
 
+# The fields of the employees in the list example of Xero's spec (XeroAPI/Xero-OpenAPI,
+# xero-payroll-au.yaml at 005f66e, GET /Employees 200, lines 64-98): a summary. The detail
+# (HomeAddress, TaxDeclaration, BankAccounts, LeaveBalances, ...) is in the example of
+# GET /Employees/{EmployeeID} only, as Xero's staff say the API behaves (Xero-NetStandard#234).
+PAYROLL_LIST_FIELDS = {
+    "EmployeeID", "FirstName", "MiddleNames", "LastName", "Status", "Email", "DateOfBirth",
+    "Gender", "Phone", "Mobile", "StartDate", "OrdinaryEarningsRateID", "PayrollCalendarID",
+    "UpdatedDateUTC", "IsSTP2Qualified",
+}
+
+
+@pytest.mark.parametrize("params", [{"page": 1}, {}], ids=["paged", "unpaged"])
+def test_payroll_employee_list_gives_the_spec_examples_fields_only(
+        client: SandboxClient, access_token: str, params: dict[str, Any]) -> None:
+    reply = client.api("/payroll.xro/1.0/Employees", access_token, params=params)
+    employees = reply.json()["Employees"]
+    assert {key for employee in employees for key in employee} == PAYROLL_LIST_FIELDS
+    assert len(employees) == len(truth(client, "Employees"))
+
+
+def test_payroll_employee_by_id_gives_the_whole_record(client: SandboxClient,
+                                                       access_token: str) -> None:
+    employee = truth(client, "Employees")[0]
+    reply = client.api(f"/payroll.xro/1.0/Employees/{employee['EmployeeID']}", access_token)
+    assert reply.json()["Employees"] == [employee]
+    assert {"HomeAddress", "TaxDeclaration", "BankAccounts", "LeaveBalances"} <= set(employee)
+
+
 # -- determinism and activity -----------------------------------------------------------------
 
 

@@ -196,6 +196,16 @@ def test_sdk_reads_payroll_employees(sdk: ApiClient, client: SandboxClient) -> N
         assert got == visible_truth(client, tenant, "Employees", "EmployeeID")
 
 
+def test_sdk_reads_an_employees_detail_by_id_only(sdk: ApiClient, client: SandboxClient) -> None:
+    payroll = PayrollAuApi(sdk, base_url=f"{client.url}/payroll.xro/1.0")
+    tenant = tenant_ids(sdk, client)[0]
+    listed = payroll.get_employees(tenant, page=1).employees[0]
+    assert listed.home_address is None and listed.leave_balances is None  # a summary
+    (detail,) = payroll.get_employee(tenant, listed.employee_id).employees
+    assert detail.home_address.city and detail.tax_declaration.residency_status
+    assert detail.leave_balances and detail.bank_accounts
+
+
 def test_sdk_dates_deserialise_to_python_dates(sdk: ApiClient, client: SandboxClient) -> None:
     api = accounting(sdk, client)
     tenant = tenant_ids(sdk, client)[0]

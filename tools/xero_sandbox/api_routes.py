@@ -179,7 +179,7 @@ def _result(organisation: Organisation, request: Request, endpoint: Endpoint,
     """The records to answer with: one by id (full detail), or a list by Xero's rules."""
     if rest:
         record = organisation.get(endpoint, rest[0])
-        return None if record is None else ListResult([record], View())
+        return None if record is None else ListResult([record], View(one=True))
     return organisation.list(endpoint, list_query(request, endpoint))
 
 

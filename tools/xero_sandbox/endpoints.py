@@ -49,6 +49,7 @@ class Endpoint:
     summary_only: bool = False
     alt_key: str | None = None  # second key accepted by get-by-id, e.g. InvoiceNumber
     detail_fields: tuple[str, ...] = ()  # returned only when paging or fetching one record
+    list_fields: tuple[str, ...] = ()  # when set, all a list gives (paged or not); by id: all
     hidden_statuses: tuple[str, ...] = ()  # not returned unless includeArchived / includeDeleted
     never_listed_statuses: tuple[str, ...] = ()  # never returned on GET (DELETED ContactGroups)
     status_field: str = "Status"
@@ -62,6 +63,16 @@ class Endpoint:
 
 
 _LINES = ("LineItems",)
+# What Payroll AU's employee list gives, paged or not: the fields of the list example in
+# Xero's spec (XeroAPI/Xero-OpenAPI xero-payroll-au.yaml, GET /Employees, 200). The rest
+# (HomeAddress, TaxDeclaration, BankAccounts, LeaveBalances, PayTemplate, ...) only comes with
+# one employee by id (GET /Employees/{EmployeeID}): "this is how the Payroll AU API behaves"
+# (Xero staff, XeroAPI/Xero-NetStandard#234; also XeroAPI/xero-node#576).
+_EMPLOYEE_LIST_FIELDS = (
+    "EmployeeID", "FirstName", "MiddleNames", "LastName", "Status", "Email", "DateOfBirth",
+    "Gender", "Phone", "Mobile", "StartDate", "OrdinaryEarningsRateID", "PayrollCalendarID",
+    "UpdatedDateUTC", "IsSTP2Qualified",
+)
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("Accounts", "AccountID", "settings", if_modified_since=True),
@@ -159,7 +170,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     # Payroll (AU) API v1: same envelope and date conventions as Accounting, paged by 100.
     Endpoint(
         "Employees", "EmployeeID", "payroll_employees", family=PAYROLL_AU,
-        if_modified_since=True, paged=True,
+        if_modified_since=True, paged=True, list_fields=_EMPLOYEE_LIST_FIELDS,
     ),
 )
 

@@ -71,6 +71,7 @@ class View:
 
     detail: bool = True  # line items and other detail-only collections included
     summary: bool = False  # summaryOnly=true
+    one: bool = False  # one record asked for by id: every field (``Endpoint.list_fields``)
 
 
 def updated_ms(record: Record, endpoint: Endpoint) -> int:
@@ -237,7 +238,11 @@ def shape(record: Record, endpoint: Endpoint, view: View) -> Record:
     Without paging, Xero sends detail-only collections empty (``"LineItems": []``, as its
     examples show, and as the SDK requires where the field is mandatory) and leaves out
     detail-only objects; ``summaryOnly`` leaves out both, and a few heavy collections too.
+    Where the endpoint names its ``list_fields`` (Payroll AU employees), a list gives those
+    only, paged or not, and only one record by id gives the rest.
     """
+    if endpoint.list_fields and not view.one:
+        return {key: value for key, value in record.items() if key in endpoint.list_fields}
     if view.summary:
         drops = set(endpoint.detail_fields) | set(_SUMMARY_DROPS)
         return {key: value for key, value in record.items() if key not in drops}
