@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -117,6 +118,36 @@ def test_bad_where_is_query_parse_exception(client: SandboxClient, access_token:
     body = reply.json()
     assert body["ErrorNumber"] == 16 and body["Type"] == "QueryParseException"
     assert body["Message"]
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"where": "Type==ACCREC"}, "No property or field 'ACCREC' exists in type 'Invoice'"),
+    ({"where": 'Reference!=null AND Refrence=="x"'},
+     "No property or field 'Refrence' exists in type 'Invoice'"),
+    ({"where": f'InvoiceID=="{uuid.UUID(int=7)}"'},
+     "Operator '==' incompatible with operand types 'Guid' and 'String'"),
+    ({"where": 'Date>="2020-01-01"'},
+     "Operator '>=' incompatible with operand types 'DateTime' and 'String'"),
+    ({"order": "UpdatedDateUTC ASC, Foo DESC"}, "No property or field 'Foo' exists in type "
+                                                "'Invoice'"),
+])
+def test_a_where_or_order_xeros_model_cannot_type_is_refused_as_xero_does(
+        client: SandboxClient, access_token: str, params: dict[str, str], message: str) -> None:
+    """Dynamic LINQ checks names and types against Xero's model before reading a record
+    (XeroAPI.Net#21: "No property or field 'Organisation' exists in type 'Contact'"): a typo in
+    a mapping's where must fail here as it would there, not select nothing."""
+    reply = client.api(f"{API}/Invoices", access_token, params=params)
+    assert reply.status_code == 400
+    assert reply.json() == {"ErrorNumber": 16, "Type": "QueryParseException",
+                            "Message": message}
+
+
+def test_a_where_xeros_model_types_is_read(client: SandboxClient, access_token: str) -> None:
+    invoice = truth(client, "Invoices")[0]
+    where = (f'InvoiceID==Guid("{invoice["InvoiceID"]}") AND Date>=DateTime(2000, 1, 1) '
+             f'AND Contact.Name!=null AND Type=="{invoice["Type"]}"')
+    reply = client.api(f"{API}/Invoices", access_token, params={"where": where})
+    assert [i["InvoiceID"] for i in reply.json()["Invoices"]] == [invoice["InvoiceID"]]
 
 
 @pytest.mark.parametrize("path", [f"{API}/Employees", f"{API}/ExpenseClaims", f"{API}/Receipts",

@@ -27,7 +27,7 @@ import math
 import operator
 import re
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -100,11 +100,13 @@ class _Node:
     """A compiled sub-expression: how to read its value from a record, and its value if literal.
 
     The parser uses ``constant`` to reject nonsense it can see without data (``"A" AND B``,
-    ``DateTime(Year, 1, 1)``); fields are unknown until a record arrives.
+    ``DateTime(Year, 1, 1)``); fields are unknown until a record arrives. ``kind`` is the .NET
+    type Xero's model gives the operand ("Guid", "DateTime", "String", ...), when known.
     """
 
     get: Getter
     constant: object = _NOT_CONSTANT
+    kind: str | None = None
 
     @property
     def is_constant(self) -> bool:
@@ -114,7 +116,82 @@ class _Node:
 
 def _constant(value: object) -> _Node:
     """A node that always yields ``value``."""
-    return _Node(get=lambda _record: value, constant=value)
+    return _Node(get=lambda _record: value, constant=value, kind=_literal_kind(value))
+
+
+def _literal_kind(value: object) -> str | None:
+    """The .NET type of a literal; None for null, which compares with anything."""
+    kinds = ((bool, "Boolean"), (str, "String"), (_Guid, "Guid"), (_Instant, "DateTime"),
+             (int, "Int32"), (Decimal, "Decimal"))
+    return next((kind for cls, kind in kinds if isinstance(value, cls)), None)
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What Xero's model of one type holds: its name (``Invoice``) and the .NET type of each
+    property, by case-folded name. Given one, ``where`` and ``order`` fail as Xero's do on a
+    property the type lacks ("No property or field 'Foo' exists in type 'Invoice'", also what
+    an unquoted ``Type==ACCREC`` gets) and on a GUID or date compared with a string
+    ("Operator '==' incompatible with operand types 'Guid' and 'String'"). Without one, every
+    name reads as a field that may be missing and unlike types are merely unequal."""
+
+    type_name: str
+    kinds: dict[str, str | None]  # None: a property whose values were all null
+
+    @classmethod
+    def of(cls, collection: str, records: Iterable[Record]) -> Schema:
+        """The schema the records show: every property any of them holds, typed by its first
+        value that is not null (a ``/Date()/`` string is a DateTime, a GUID in a property
+        named ...ID a Guid). The type is the collection's singular (Invoices: Invoice)."""
+        kinds: dict[str, str | None] = {}
+        for record in records:
+            for name, value in record.items():
+                folded = name.casefold()
+                if kinds.get(folded) is None:
+                    kinds[folded] = _value_kind(name, value)
+        return cls(_singular(collection), kinds)
+
+    def kind_of(self, path: Sequence[str]) -> str | None:
+        """The type of a property path's value: its first step must exist; deeper steps are
+        objects the sandbox does not model, read leniently."""
+        name = path[0].casefold()
+        if name not in self.kinds:
+            raise QueryParseError(f"No property or field '{path[0]}' exists in type "
+                                  f"'{self.type_name}'")
+        return self.kinds[name] if len(path) == 1 else None
+
+
+def _value_kind(name: str, value: object) -> str | None:
+    """The .NET type a wire value stands for (None: null, no telling)."""
+    if isinstance(value, str):
+        if parse_ms(value) is not None:
+            return "DateTime"
+        if name.endswith("ID") and _guid_text(value) is not None:
+            return "Guid"
+        return "String"
+    if isinstance(value, dict | list):
+        return "Object"
+    if isinstance(value, bool):
+        return "Boolean"
+    return None if value is None else "Decimal"
+
+
+def _singular(collection: str) -> str:
+    """Xero's model type of a collection: TrackingCategories → TrackingCategory."""
+    if collection.endswith("ies"):
+        return collection[:-3] + "y"
+    return collection[:-1] if collection.endswith("s") else collection
+
+
+# Pairs Dynamic LINQ will not compare (no implicit conversion from text), as Xero answers.
+_STRICT_KINDS: Final = frozenset({"Guid", "DateTime"})
+
+
+def _check_operands(op_text: str, left: _Node, right: _Node) -> None:
+    kinds = {left.kind, right.kind}
+    if "String" in kinds and kinds & _STRICT_KINDS:
+        raise QueryParseError(f"Operator '{op_text}' incompatible with operand types "
+                              f"'{left.kind}' and '{right.kind}'")
 
 
 # ------------------------------------------------------------------------------------ tokenizer
@@ -507,8 +584,9 @@ def _not(node: _Node) -> _Node:
     return _Node(lambda record: not _is_true(get(record)))
 
 
-def _comparison(op: str, left: _Node, right: _Node) -> _Node:
-    """A compiled comparison between two operands."""
+def _comparison(op: str, left: _Node, right: _Node, op_text: str | None = None) -> _Node:
+    """A compiled comparison between two operands (refused when their types cannot be)."""
+    _check_operands(op_text or op, left, right)
     get_left, get_right = left.get, right.get
     return _Node(lambda record: _compare(op, get_left(record), get_right(record)))
 
@@ -519,10 +597,11 @@ def _comparison(op: str, left: _Node, right: _Node) -> _Node:
 class _Parser:
     """Recursive descent over the token list; each ``_parse_*`` method is one grammar rule."""
 
-    def __init__(self, tokens: list[_Token]) -> None:
+    def __init__(self, tokens: list[_Token], schema: Schema | None = None) -> None:
         self._tokens = tokens
         self._index = 0
         self._depth = 0
+        self._schema = schema
 
     # -- token helpers
 
@@ -614,7 +693,7 @@ class _Parser:
         if op is None:
             return left
         self._advance()
-        return _comparison(op, left, self._parse_postfix())
+        return _comparison(op, left, self._parse_postfix(), token.text)
 
     def _parse_postfix(self) -> _Node:
         """A primary followed by any chain of ``.Method(args)`` calls."""
@@ -684,7 +763,9 @@ class _Parser:
                 raise QueryParseError(SYNTAX_ERROR)
             self._advance()
             return constructor(self._parse_arguments())
-        return _Node(_field_getter(self._parse_path()))
+        path = self._parse_path()
+        kind = self._schema.kind_of(path) if self._schema is not None else None
+        return _Node(_field_getter(path), kind=kind)
 
     def _parse_static_call(self) -> _Node:
         """``DateTime.Parse("...")``, the only static member supported."""
@@ -739,15 +820,16 @@ _DIRECTIONS: Final = {"asc": False, "ascending": False, "desc": True, "descendin
 # ------------------------------------------------------------------------------------ public
 
 
-def compile_where(expression: str) -> Callable[[Record], bool]:
+def compile_where(expression: str, schema: Schema | None = None) -> Callable[[Record], bool]:
     """Compile a ``where`` expression into a predicate over one wire-form record.
 
-    Raises QueryParseError with Xero's message when the expression is malformed. A blank
+    Raises QueryParseError with Xero's message when the expression is malformed (or, given
+    the type's ``schema``, names a property it lacks or compares unlike types). A blank
     expression filters nothing, as Xero treats an empty ``where=``.
     """
     if not expression.strip():
         return lambda _record: True
-    parser = _Parser(_tokenize(expression))
+    parser = _Parser(_tokenize(expression), schema)
     node = parser.parse_or()
     parser.expect_end()
     _require_condition(node)
@@ -783,14 +865,15 @@ OrderTerm = tuple[tuple[str, ...], bool]  # (field path, descending?)
 OrderTerms = tuple[OrderTerm, ...]
 
 
-def parse_order(expression: str) -> OrderTerms:
+def parse_order(expression: str, schema: Schema | None = None) -> OrderTerms:
     """Parse an ``order`` expression into its normal form: (field path, descending) per term.
 
     Two expressions with the same normal form sort identically (``UpdatedDateUTC``,
     ``UpdatedDateUTC ASC`` and ``UpdatedDateUTC  ascending`` are one), so the form can key a
     cache of sorted lists. Field names keep their case, since lookup prefers an exact match.
     A blank expression is ``()``: keep the input order. Any malformed expression raises
-    QueryParseError("Syntax error").
+    QueryParseError("Syntax error"); given the type's ``schema``, a property it lacks raises
+    Xero's "No property or field ..." (the same parser reads ``order``).
     """
     if not expression.strip():
         return ()
@@ -800,6 +883,9 @@ def parse_order(expression: str) -> OrderTerms:
         parser.expect_end()
     except QueryParseError as error:
         raise QueryParseError(SYNTAX_ERROR) from error
+    if schema is not None:
+        for path, _ in terms:
+            schema.kind_of(path)
     return tuple((tuple(path), descending) for path, descending in terms)
 
 

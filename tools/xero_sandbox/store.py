@@ -20,7 +20,7 @@ from typing import Any
 from xero_sandbox import msdate
 from xero_sandbox.endpoints import Endpoint
 from xero_sandbox.http import encode_json
-from xero_sandbox.query import OrderTerms, compile_where, parse_order, sort_records
+from xero_sandbox.query import OrderTerms, Schema, compile_where, parse_order, sort_records
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -135,6 +135,7 @@ class Organisation:
         self._ordered: dict[str, Sorted] = {}  # collection -> default order
         self._orders: dict[str, dict[OrderTerms, Sorted]] = {}  # collection -> order -> list
         self._encoded: dict[tuple[str, str, View], str] = {}
+        self._schemas: dict[str, Schema] = {}  # collection -> what where/order may name
 
     def invalidate(self, *keys: str) -> None:
         """Forget cached orderings and encodings of these collections (of all without keys)."""
@@ -142,10 +143,12 @@ class Organisation:
             self._ordered.clear()
             self._orders.clear()
             self._encoded.clear()
+            self._schemas.clear()
             return
         for key in keys:
             self._ordered.pop(key, None)
             self._orders.pop(key, None)
+            self._schemas.pop(key, None)
         self._encoded = {k: v for k, v in self._encoded.items() if k[0] not in keys}
 
     def ordered(self, endpoint: Endpoint) -> list[Record]:
@@ -186,6 +189,16 @@ class Organisation:
         cache[terms] = cached
         return cached
 
+    def schema(self, endpoint: Endpoint) -> Schema | None:
+        """What ``where`` and ``order`` may name here, as Xero's model types it (query.Schema):
+        the properties the collection's records hold. None while it holds none: with no
+        record to learn the type from, nothing is refused."""
+        cached = self._schemas.get(endpoint.key)
+        if cached is None and self.data[endpoint.key]:
+            cached = self._schemas[endpoint.key] = Schema.of(
+                endpoint.key, self.data[endpoint.key].values())
+        return cached
+
     def get(self, endpoint: Endpoint, identifier: str) -> Record | None:
         """A record by id (GUIDs case-insensitively) or by the endpoint's second key."""
         records = self.data[endpoint.key]
@@ -203,8 +216,10 @@ class Organisation:
         (the same records, in the same order, as filtering first and sorting after); a bad
         ``where`` is still reported before a bad ``order``.
         """
-        predicate = compile_where(query.where) if query.where and endpoint.where else None
-        terms = parse_order(query.order) if query.order and endpoint.order else ()
+        schema = self.schema(endpoint) if query.where or query.order else None
+        predicate = (compile_where(query.where, schema) if query.where and endpoint.where
+                     else None)
+        terms = parse_order(query.order, schema) if query.order and endpoint.order else ()
         ordered = self.sorted_by(endpoint, terms)
         records = ordered.records
         if query.modified_since_ms is not None and endpoint.if_modified_since:
