@@ -22,8 +22,10 @@ from xero_sync.extract import ExtractSpec, Page, extract
 from xero_sync.ratelimit.budget import XeroLimits
 from xero_sync.ratelimit.limiter import RateLimiter
 
+# unitdp=4 as the mappings ask: without it Xero (and the sandbox) round unit prices to 2 places.
 INVOICES = ExtractSpec("invoices", "Invoices", "Invoices", "paged", paged=True,
-                       page_size_param=True, params={"order": "UpdatedDateUTC ASC"},
+                       page_size_param=True,
+                       params={"order": "UpdatedDateUTC ASC", "unitdp": "4"},
                        id_field="InvoiceID")
 CONTACTS = ExtractSpec("contacts", "Contacts", "Contacts", "paged", paged=True,
                        page_size_param=True, params={"includeArchived": "true"})
@@ -31,7 +33,7 @@ SPECS = {
     "paged": [INVOICES, CONTACTS],
     "modified_since": [
         ExtractSpec("accounts", "Accounts", "Accounts", "modified_since"),
-        ExtractSpec("items", "Items", "Items", "modified_since"),
+        ExtractSpec("items", "Items", "Items", "modified_since", params={"unitdp": "4"}),
         ExtractSpec("bank_transfers", "BankTransfers", "BankTransfers", "modified_since",
                     updated_field="CreatedDateUTC", params={"includeDeleted": "true"}),
     ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
@@ -264,6 +265,36 @@ def test_if_modified_since_ignored_where_xero_ignores_it(client: SandboxClient,
 
 
 # -- filters -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("path", "params", "generated_with_four"), [
+    ("Invoices", {"page": "1"}, True), ("CreditNotes", {"page": "1"}, False),
+    ("Items", {}, False)])
+def test_unit_prices_come_to_four_places_only_with_unitdp_4(
+        client: SandboxClient, access_token: str, path: str, params: dict[str, str],
+        generated_with_four: bool) -> None:
+    """The spec's LineItem: "By default UnitAmount is rounded to two decimal places. You can
+    use 4 decimal places by adding the unitdp=4 querystring parameter"; by id too."""
+    def prices(extra: dict[str, str], suffix: str = "") -> list[float]:
+        body = client.api(f"{API}/{path}{suffix}", access_token,
+                          params={**params, **extra}).json()
+        return [value for record in body[path] for value in unit_prices(record)]
+
+    default, four = prices({}), prices({"unitdp": "4"})
+    assert len(default) == len(four) > 0
+    assert all(round(value, 2) == value for value in default)
+    assert any(round(value, 2) != value for value in four) == generated_with_four
+    assert default == [float(Decimal(str(v)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+                       for v in four]
+    one = truth(client, path)[0]
+    key = next(k for k in one if k.endswith("ID"))
+    assert prices({"unitdp": "4"}, f"/{one[key]}") == list(unit_prices(one))
+
+
+def unit_prices(record: dict[str, Any]) -> list[float]:
+    lines = [line.get("UnitAmount") for line in record.get("LineItems") or []]
+    details = [record.get(d, {}).get("UnitPrice") for d in ("PurchaseDetails", "SalesDetails")]
+    return [v for v in lines + details if isinstance(v, int | float)]
 
 
 def test_where_filters(client: SandboxClient, access_token: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
@@ -179,8 +180,12 @@ def _result(organisation: Organisation, request: Request, endpoint: Endpoint,
     """The records to answer with: one by id (full detail), or a list by Xero's rules."""
     if rest:
         record = organisation.get(endpoint, rest[0])
-        return None if record is None else ListResult([record], View(one=True))
-    return organisation.list(endpoint, list_query(request, endpoint))
+        result = None if record is None else ListResult([record], View(one=True))
+    else:
+        result = organisation.list(endpoint, list_query(request, endpoint))
+    if result is not None and endpoint.unit_decimals and request.arg("unitdp") != "4":
+        result.view = replace(result.view, unit_places=2)
+    return result
 
 
 def _envelope(state: SandboxState, access: AccessToken) -> dict[str, Any]:

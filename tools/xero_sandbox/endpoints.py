@@ -50,6 +50,9 @@ class Endpoint:
     alt_key: str | None = None  # second key accepted by get-by-id, e.g. InvoiceNumber
     detail_fields: tuple[str, ...] = ()  # returned only when paging or fetching one record
     list_fields: tuple[str, ...] = ()  # when set, all a list gives (paged or not); by id: all
+    # Accepts unitdp=4 (the spec's endpoints with the parameter): unit prices come rounded to
+    # two places unless it is sent.
+    unit_decimals: bool = False
     hidden_statuses: tuple[str, ...] = ()  # not returned unless includeArchived / includeDeleted
     never_listed_statuses: tuple[str, ...] = ()  # never returned on GET (DELETED ContactGroups)
     status_field: str = "Status"
@@ -79,6 +82,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "BankTransactions", "BankTransactionID", "banktransactions",
         if_modified_since=True, paged=True, page_size=True, detail_fields=_LINES,
+        unit_decimals=True,
     ),
     Endpoint(
         "BankTransfers", "BankTransferID", "banktransactions", updated_field="CreatedDateUTC",
@@ -103,16 +107,18 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "CreditNotes", "CreditNoteID", "invoices", if_modified_since=True, paged=True,
-        page_size=True, detail_fields=_LINES,
+        page_size=True, detail_fields=_LINES, unit_decimals=True,
     ),
     Endpoint("Currencies", "Code", "settings", updated_field=None),
     Endpoint(
         "Invoices", "InvoiceID", "invoices", if_modified_since=True, paged=True, page_size=True,
         include_archived=True, summary_only=True, alt_key="InvoiceNumber", detail_fields=_LINES,
+        unit_decimals=True,
         extra_filters={"IDs": "InvoiceID", "InvoiceNumbers": "InvoiceNumber",
                        "ContactIDs": "Contact.ContactID", "Statuses": "Status"},
     ),
-    Endpoint("Items", "ItemID", "items", if_modified_since=True, alt_key="Code"),
+    Endpoint("Items", "ItemID", "items", if_modified_since=True, alt_key="Code",
+             unit_decimals=True),
     Endpoint(
         "Journals", "JournalID", "journals", updated_field="CreatedDateUTC",
         if_modified_since=True, offset_paged=True, where=False, order=False,
@@ -135,14 +141,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "Overpayments", "OverpaymentID", "payments", if_modified_since=True, paged=True,
-        page_size=True, detail_fields=_LINES,
+        page_size=True, detail_fields=_LINES, unit_decimals=True,
     ),
     Endpoint(
         "Payments", "PaymentID", "payments", if_modified_since=True, paged=True, page_size=True,
     ),
     Endpoint(
         "Prepayments", "PrepaymentID", "payments", if_modified_since=True, paged=True,
-        page_size=True, detail_fields=_LINES,
+        page_size=True, detail_fields=_LINES, unit_decimals=True,
     ),
     Endpoint(
         "PurchaseOrders", "PurchaseOrderID", "invoices", if_modified_since=True, paged=True,

@@ -14,6 +14,7 @@ import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from typing import Any
 
@@ -72,6 +73,7 @@ class View:
     detail: bool = True  # line items and other detail-only collections included
     summary: bool = False  # summaryOnly=true
     one: bool = False  # one record asked for by id: every field (``Endpoint.list_fields``)
+    unit_places: int = 4  # unit prices to 4 places (unitdp=4), or 2: Xero's default
 
 
 def updated_ms(record: Record, endpoint: Endpoint) -> int:
@@ -248,7 +250,38 @@ class Organisation:
 
 
 def shape(record: Record, endpoint: Endpoint, view: View) -> Record:
-    """The record as a response carries it.
+    """The record as a response carries it: its fields (``_fields``), unit prices rounded to
+    two places where the endpoint takes ``unitdp`` and the request did not ask for 4."""
+    shaped = _fields(record, endpoint, view)
+    if view.unit_places == 2 and endpoint.unit_decimals:
+        return _unit_prices_rounded(shaped)
+    return shaped
+
+
+def _unit_prices_rounded(record: Record) -> Record:
+    """Xero's default: "By default UnitAmount is rounded to two decimal places. You can use 4
+    decimal places by adding the unitdp=4 querystring parameter" (the spec's LineItem); the
+    same for an item's purchase and sales UnitPrice. A copy: the stored record keeps 4."""
+    rounded = dict(record)
+    if isinstance(record.get("LineItems"), list):
+        rounded["LineItems"] = [_round_field(line, "UnitAmount")
+                                for line in record["LineItems"]]
+    for details in ("PurchaseDetails", "SalesDetails"):
+        if isinstance(record.get(details), dict):
+            rounded[details] = _round_field(record[details], "UnitPrice")
+    return rounded
+
+
+def _round_field(item: Any, name: str) -> Any:
+    value = item.get(name) if isinstance(item, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return item
+    places = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return {**item, name: float(places)}
+
+
+def _fields(record: Record, endpoint: Endpoint, view: View) -> Record:
+    """The fields a response carries.
 
     Without paging, Xero sends detail-only collections empty (``"LineItems": []``, as its
     examples show, and as the SDK requires where the field is mandatory) and leaves out
