@@ -50,7 +50,7 @@ docs: $(STAMP)
 	$(BIN)/python tools/data_model.py
 	$(BIN)/python tools/readme_scopes.py
 	XERO_SYNC_UPDATE_GOLDEN=1 $(BIN)/pytest -q -p no:cacheprovider --no-header -o addopts= \
-		tests/warehouse/test_tsql.py -k golden
+		tests/warehouse/test_tsql.py tests/reporting/test_layer.py -k golden
 
 bench: $(STAMP)
 	$(BIN)/python -m bench --output var/bench/bench.json

@@ -849,6 +849,7 @@ class Books:
             "HasAttachments": False, "HasValidationErrors": False,
         })
         record.update(self._contact_extras(role))
+        record.update(_contact_details(index, name, customer, self.themes))
         return record
 
     def _contact_extras(self, role: str) -> Record:
@@ -872,6 +873,23 @@ class Books:
             extras["SalesTrackingCategories"] = [{"TrackingCategoryName": ref["Name"],
                                                   "TrackingOptionName": ref["Option"]}]
         return extras
+
+
+def _contact_details(index: int, name: str, customer: bool, themes: list[str]) -> Record:
+    """Details some contacts carry, chosen by the contact's position, not drawn from the
+    generator's random stream (a draw here would change every record after it): a website, a
+    company number, and for some customers a standing discount (a percentage) and a branding
+    theme for their documents."""
+    details: Record = {}
+    if index % 3 == 0:
+        details["Website"] = f"https://www.{slug(name) or 'contact'}.example.com"
+    if index % 4 == 1:
+        details["CompanyNumber"] = f"{10_000_000 + index * 7919 % 89_999_999:08d}"
+    if customer and index % 7 == 2:
+        details["Discount"] = 2.5 * (1 + index % 4)
+    if customer and themes and index % 5 == 3:
+        details["BrandingTheme"] = {"BrandingThemeID": themes[index % len(themes)]}
+    return details
 
 
 def _currency_of(account: Record, base: str) -> str:
