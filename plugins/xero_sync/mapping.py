@@ -369,8 +369,9 @@ class _Checker:
     def table(self, block: dict[str, Any], key: str, where: str = "") -> str:
         value = self.name(block, key, where)
         if value in RESERVED_TABLES:
+            fix = "rename the table" if where else "rename the file and its name"
             self.fail(f"{where}{key}", value, "a name the project does not use itself (not one "
-                      f"of {', '.join(RESERVED_TABLES)}): rename the file and its name")
+                      f"of {', '.join(RESERVED_TABLES)}): {fix}")
         return value
 
     def field(self, block: dict[str, Any], key: str, expected: str,

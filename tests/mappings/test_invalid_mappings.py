@@ -231,7 +231,7 @@ CASES = [
                  "name", id="name-of-a-reporting-view"),
     pytest.param({("children", 0, "table"): "report_snapshots"},
                  f"children[0].table: found 'report_snapshots'; expected {OWN_NAMES}: rename "
-                 "the file and its name", id="child-table-named-like-the-snapshots-table"),
+                 "the table", id="child-table-named-like-the-snapshots-table"),
     pytest.param({("name",): "b" * 64}, f"name: found '{'b' * 64}'; expected {SNAKE}",
                  id="name-longer-than-postgresql-keeps"),
     pytest.param({("columns", 1, "name"): "r" * 64},
