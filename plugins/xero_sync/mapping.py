@@ -9,6 +9,7 @@ was expected, because a DAG that silently disappears is the worst failure a user
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -188,6 +189,17 @@ def load_mappings(directory: Path | str) -> list[ObjectMapping]:
     mappings, broken = load_mapping_files(directory)
     if broken:
         raise broken[0].error
+    return mappings
+
+
+def usable_mappings(directory: Path | str, needed: Collection[str]) -> list[ObjectMapping]:
+    """The usable mappings of a directory (by name) for a caller that needs only some of them
+    (``needed``, by name): a broken file among those raises its error; any other broken file
+    is left to fail its own DAG, as the DAG file does."""
+    mappings, broken = load_mapping_files(directory)
+    for item in broken:
+        if item.path.stem in needed:
+            raise item.error
     return mappings
 
 

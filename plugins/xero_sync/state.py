@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TextIO
 
 from xero_sync.errors import ConfigurationError, XeroSyncError
-from xero_sync.mapping import PROJECT_MAPPINGS, ObjectMapping, load_mapping_files
+from xero_sync.mapping import PROJECT_MAPPINGS, ObjectMapping, usable_mappings
 
 DEFAULT_WAREHOUSE_CONN_ID = "xero_warehouse"
 MAPPINGS = PROJECT_MAPPINGS
@@ -125,11 +125,7 @@ def parse_target(value: str | None, mapping: ObjectMapping) -> tuple[datetime | 
 
 def _mapping(directory: Path, name: str) -> ObjectMapping:
     """The object's mapping; another broken file in the directory does not matter here."""
-    good, broken = load_mapping_files(directory)
-    for item in broken:
-        if item.path.stem == name:
-            raise item.error
-    mappings = {m.name: m for m in good}
+    mappings = {m.name: m for m in usable_mappings(directory, {name})}
     if name not in mappings:
         raise ConfigurationError(
             f"--object {name!r} is not a mapping in {directory}; one of: "

@@ -42,10 +42,9 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from xero_sync.mapping import PROJECT_MAPPINGS, MappingError, ObjectMapping, load_mapping_files
+from xero_sync.mapping import PROJECT_MAPPINGS, MappingError, ObjectMapping, usable_mappings
 from xero_sync.warehouse.ddl import create_table
 from xero_sync.warehouse.dialect import MSSQL, Dialect
 from xero_sync.warehouse.tables import mapping_tables
@@ -780,23 +779,19 @@ def fingerprint(r: Render) -> str:
 # -- creating the layer ----------------------------------------------------------------------
 
 
-def source_mappings(directory: Path | str | None = None) -> list[ObjectMapping]:
+def source_mappings() -> list[ObjectMapping]:
     """The mappings whose tables the layer reads (from the project's mappings directory).
 
     Only these matter: another file that is broken (or a stray README) fails its own DAG,
     not every sync that builds the layer. A source that is broken or missing raises: the
     layer cannot be built without its tables."""
-    folder = Path(directory or PROJECT_MAPPINGS)
-    mappings, broken = load_mapping_files(folder)
-    for item in broken:
-        if item.path.stem in SOURCE_MAPPINGS:
-            raise item.error
-    found = {m.name: m for m in mappings if m.name in SOURCE_MAPPINGS}
+    found = {m.name: m for m in usable_mappings(PROJECT_MAPPINGS, SOURCE_MAPPINGS)
+             if m.name in SOURCE_MAPPINGS}
     missing = [name for name in SOURCE_MAPPINGS if name not in found]
     if missing:
-        raise MappingError(f"{folder}: no mapping {', '.join(missing)}; expected the files "
-                           f"the reporting layer reads: {', '.join(SOURCE_MAPPINGS)}")
-    return sorted(found.values(), key=lambda m: m.name)
+        raise MappingError(f"{PROJECT_MAPPINGS}: no mapping {', '.join(missing)}; expected "
+                           f"the files the reporting layer reads: {', '.join(SOURCE_MAPPINGS)}")
+    return list(found.values())  # by name, as usable_mappings gives them
 
 
 def _create_missing_sources(warehouse: SqlWarehouse, cursor: Any,
