@@ -140,12 +140,11 @@ def _ids_pages(client: XeroClient, spec: ExtractSpec, tenant_id: str,
         response = _get(client, spec, tenant_id, _ids_params(spec, chunk), None)
         asked = set(chunk)
         records = _records(response, spec)
-        kept = [r for r in records if isinstance(r, dict)
-                and str(r.get(spec.id_field or "")).lower() in asked]
+        kept = [r for r in records if _key(r, spec) in asked]
         if len(kept) < len(records):
             log.warning("%s: Xero answered %d record(s) not asked for by id; they "
                         "were dropped", subject(spec.name, tenant_id), len(records) - len(kept))
-        missing = len(asked) - len({str(r.get(spec.id_field or "")).lower() for r in kept})
+        missing = len(asked) - len({_key(r, spec) for r in kept})
         log.info("%s: call %d of %d by id, %d asked for, %d returned%s",
                  subject(spec.name, tenant_id), number, len(chunks), len(chunk), len(kept),
                  f" ({missing} not returned: deleted in Xero, or not listed)" if missing else "")
@@ -207,13 +206,18 @@ def _the_record(response: ApiResponse, spec: ExtractSpec, tenant_id: str, key: s
     """The record asked for, from an answer by id. An answer without it fails the run rather
     than fall back on the summary, whose load would delete the record's stored child rows."""
     for record in _records(response, spec):
-        if isinstance(record, dict) and str(record.get(spec.id_field or "")).lower() \
-                == key.lower():
+        if _key(record, spec) == key.lower():
             return record
     raise MalformedResponse(
         f"{spec.name}: Xero's {API_BASES.get(spec.api, spec.api)}/{spec.resource}/{key} for "
         f"organisation {tenant_id} answered without that {spec.id_field}; nothing more of "
         "this run is loaded, and the next run reads it again")
+
+
+def _key(record: Any, spec: ExtractSpec) -> str | None:
+    """A record's id as text in lower case, as ids asked for are compared (GUIDs ignore case);
+    None for an item that is not an object."""
+    return str(record.get(spec.id_field or "")).lower() if isinstance(record, dict) else None
 
 
 def _guid(spec: ExtractSpec, value: str) -> str:
